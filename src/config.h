@@ -1,0 +1,32 @@
+/* LEAKTRACE_* settings, parsed once at start-up. */
+#ifndef LT_CONFIG_H
+#define LT_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LT_DEPTH_MAX 256
+
+struct lt_config {
+    char out_prefix[PATH_MAX]; /* absolute */
+    int signal;                /* 0: no signal snapshots */
+    bool at_exit;
+    double interval;           /* seconds; 0: off */
+    int depth;                 /* 1..LT_DEPTH_MAX */
+    uint64_t sample;           /* mean bytes between samples; 0: exact */
+    bool fd;
+    char http[256];            /* HOST:PORT, empty: off */
+    bool quiet;
+};
+
+extern struct lt_config lt_config;
+
+/* Reads the environment; prints one line per bad value, keeps defaults. */
+void lt_config_load(void);
+
+/* Parses a signal spec ("USR1", "SIGUSR2", "RTMIN+3", "10"); -1 if invalid,
+ * 0 for "none". Exposed for the tests' sake and for the wrapper. */
+int lt_config_parse_signal(const char *s);
+
+#endif

@@ -1,0 +1,118 @@
+#include "heap.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "guard.h"
+#include "stack.h"
+#include "stacks.h"
+
+/* Sampling (LEAKTRACE_SAMPLE=R): allocations are sampled as points of a
+ * Poisson process with one point every R bytes on average, as Go and
+ * jemalloc do. A block of s bytes is sampled with probability 1-exp(-s/R), so
+ * it is counted with weight 1/(1-exp(-s/R)): expectations stay exact. */
+static __thread int64_t bytes_to_next_sample __attribute__((tls_model("initial-exec")));
+static __thread uint64_t sample_rng __attribute__((tls_model("initial-exec")));
+static double sample_rate;
+
+void lt_heap_init(void)
+{
+    sample_rate = (double)lt_config.sample;
+}
+
+static double uniform01(void)
+{
+    if (!sample_rng)
+        sample_rng = (uintptr_t)&sample_rng * 0x9E3779B97F4A7C15ull | 1;
+    sample_rng ^= sample_rng << 13; /* xorshift64 */
+    sample_rng ^= sample_rng >> 7;
+    sample_rng ^= sample_rng << 17;
+    return ((sample_rng >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static int64_t next_sample_gap(void)
+{
+    return (int64_t)(-log(uniform01()) * sample_rate) + 1;
+}
+
+static bool is_sampled(size_t size)
+{
+    if (sample_rate == 0)
+        return true;
+    if (bytes_to_next_sample == 0)
+        bytes_to_next_sample = next_sample_gap();
+    if (bytes_to_next_sample > (int64_t)size) {
+        bytes_to_next_sample -= (int64_t)size;
+        return false;
+    }
+    bytes_to_next_sample = next_sample_gap();
+    return true;
+}
+
+/* The weight is a function of the size alone, so a free subtracts exactly
+ * what the allocation added. */
+static void weigh(size_t size, int64_t *objects, int64_t *bytes)
+{
+    if (sample_rate == 0) {
+        *objects = LT_OBJ_ONE;
+        *bytes = (int64_t)size;
+        return;
+    }
+    double w = 1.0 / -expm1(-(double)size / sample_rate);
+    *objects = llround(w * LT_OBJ_ONE);
+    *bytes = llround(w * (double)size);
+}
+
+static void count_free(struct lt_live_rec rec)
+{
+    int64_t objects, bytes;
+    weigh(rec.size, &objects, &bytes);
+    lt_stack_sub(lt_stacks_get(rec.stack), objects, bytes);
+}
+
+void lt_heap_track(void *p, size_t size)
+{
+    if (!is_sampled(size))
+        return;
+    uintptr_t frames[LT_DEPTH_MAX];
+    int depth = lt_stack_capture(frames, lt_config.depth);
+    struct lt_live_rec rec = {size, lt_stacks_intern(frames, depth, LT_TAG_HEAP)}, stale;
+    if (size >= (1ull << LT_LIVE_SIZE_BITS))
+        rec.size = (1ull << LT_LIVE_SIZE_BITS) - 1; /* what the table can hold */
+    switch (lt_live_insert(p, rec, &stale)) {
+    case LT_LIVE_FULL:
+        return;
+    case LT_LIVE_REPLACED: /* the old block was freed by a path we do not see */
+        count_free(stale);
+        break;
+    case LT_LIVE_ADDED:
+        break;
+    }
+    int64_t objects, bytes;
+    weigh(rec.size, &objects, &bytes);
+    lt_stack_add(lt_stacks_get(rec.stack), objects, bytes);
+}
+
+void lt_heap_untrack(void *p)
+{
+    struct lt_live_rec rec;
+    if (lt_live_remove(p, &rec))
+        count_free(rec);
+}
+
+bool lt_heap_detach(void *p, struct lt_live_rec *rec)
+{
+    return lt_live_remove(p, rec);
+}
+
+void lt_heap_reattach(void *p, struct lt_live_rec rec)
+{
+    struct lt_live_rec stale;
+    lt_live_insert(p, rec, &stale);
+}
+
+void lt_heap_release(struct lt_live_rec rec)
+{
+    count_free(rec);
+}

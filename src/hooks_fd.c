@@ -1,0 +1,2 @@
+/* The exported descriptor calls (see the descriptor issue). */
+#include "fdtable.h"

@@ -1,0 +1,142 @@
+/* The exported malloc family. Each hook passes straight through when the
+ * thread is inside the tracer, else calls the real function and tells
+ * heap.c what happened. errno is the real function's, whatever the
+ * bookkeeping did. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "heap.h"
+#include "init.h"
+#include "resolve.h"
+
+/* Records a block the real allocator returned; the guard is held. */
+static void *tracked(void *p, size_t size)
+{
+    if (p) {
+        int saved = errno;
+        lt_heap_track(p, size);
+        errno = saved;
+    }
+    return p;
+}
+
+LT_EXPORT void *malloc(size_t n)
+{
+    if (!lt_hook_enter())
+        return lt_raw_malloc(n);
+    void *p = tracked(lt_real.malloc(n), n);
+    lt_hook_leave();
+    return p;
+}
+
+LT_EXPORT void *calloc(size_t n, size_t m)
+{
+    if (!lt_hook_enter())
+        return lt_raw_calloc(n, m);
+    void *p = lt_real.calloc(n, m);
+    size_t total = p ? n * m : 0; /* no overflow: the real calloc succeeded */
+    p = tracked(p, total);
+    lt_hook_leave();
+    return p;
+}
+
+LT_EXPORT void free(void *p)
+{
+    if (!p || lt_bootstrap_owns(p))
+        return;
+    if (!lt_hook_enter()) {
+        lt_raw_free(p);
+        return;
+    }
+    int saved = errno;
+    lt_heap_untrack(p); /* first: once freed, another thread may get p back */
+    lt_real.free(p);
+    errno = saved;
+    lt_hook_leave();
+}
+
+/* A block from the bootstrap arena moves to the real heap on realloc. */
+static void *realloc_bootstrap(void *p, size_t n)
+{
+    if (!lt_hook_enter())
+        return lt_raw_realloc(p, n);
+    void *q = tracked(lt_raw_realloc(p, n), n);
+    lt_hook_leave();
+    return q;
+}
+
+LT_EXPORT void *realloc(void *p, size_t n)
+{
+    if (p && lt_bootstrap_owns(p))
+        return realloc_bootstrap(p, n);
+    if (!lt_hook_enter())
+        return lt_raw_realloc(p, n);
+    struct lt_live_rec old;
+    bool had = p && lt_heap_detach(p, &old);
+    void *q = lt_real.realloc(p, n);
+    int saved = errno;
+    bool old_freed = q != NULL || (p != NULL && n == 0); /* glibc: realloc(p, 0) frees p */
+    if (had && old_freed)
+        lt_heap_release(old);
+    else if (had)
+        lt_heap_reattach(p, old);
+    if (q)
+        lt_heap_track(q, n);
+    errno = saved;
+    lt_hook_leave();
+    return q;
+}
+
+LT_EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, m, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (!lt_hook_enter()) {
+        if (lt_real.posix_memalign)
+            return lt_real.posix_memalign(out, align, n);
+        void *p = lt_bootstrap_alloc(n, align);
+        return p ? (*out = p, 0) : ENOMEM;
+    }
+    int rc = lt_real.posix_memalign(out, align, n);
+    if (rc == 0)
+        tracked(*out, n);
+    lt_hook_leave();
+    return rc;
+}
+
+/* aligned_alloc, memalign, valloc, pvalloc: same shape, different real call. */
+#define ALIGNED_HOOK(name, params, args, fallback_align, size)                                     \
+    LT_EXPORT void *name params                                                                    \
+    {                                                                                              \
+        if (!lt_hook_enter())                                                                      \
+            return lt_real.name ? lt_real.name args : lt_bootstrap_alloc(size, fallback_align);   \
+        void *p = tracked(lt_real.name args, size);                                                \
+        lt_hook_leave();                                                                           \
+        return p;                                                                                  \
+    }
+
+ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), align, n)
+ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), align, n)
+ALIGNED_HOOK(valloc, (size_t n), (n), 4096, n)
+ALIGNED_HOOK(pvalloc, (size_t n), (n), 4096, n)
+
+LT_EXPORT size_t malloc_usable_size(void *p)
+{
+    if (p && lt_bootstrap_owns(p))
+        return lt_bootstrap_size(p);
+    if (!lt_real.malloc_usable_size)
+        lt_resolve_heap();
+    return lt_real.malloc_usable_size ? lt_real.malloc_usable_size(p) : 0;
+}

@@ -1,0 +1,80 @@
+#define _GNU_SOURCE
+#include "init.h"
+
+#include <sched.h>
+
+#include "config.h"
+#include "fdtable.h"
+#include "heap.h"
+#include "live.h"
+#include "log.h"
+#include "resolve.h"
+#include "stack.h"
+#include "stacks.h"
+#include "trigger.h"
+
+__thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
+_Atomic int lt_state = LT_UNINIT;
+_Atomic bool lt_thread_wanted;
+
+static int init_tables(void)
+{
+    lt_config_load();
+    lt_stack_init();
+    if (!lt_stacks_init() || !lt_live_init()) {
+        lt_warn("cannot reserve memory for the tracer's tables; tracing is off");
+        return LT_DISABLED;
+    }
+    lt_heap_init();
+    lt_fd_init();
+    lt_trigger_init();
+    return LT_READY;
+}
+
+bool lt_init(void)
+{
+    int expected = LT_UNINIT;
+    if (atomic_compare_exchange_strong(&lt_state, &expected, LT_INITIALIZING)) {
+        bool entered = lt_guard_enter();
+        lt_resolve_heap();
+        int state = lt_real.malloc && lt_real.free ? init_tables() : LT_DISABLED;
+        atomic_store_explicit(&lt_state, state, memory_order_release);
+        if (entered)
+            lt_guard_leave();
+        return state == LT_READY;
+    }
+    /* Another thread is initializing: it takes microseconds. */
+    while (atomic_load_explicit(&lt_state, memory_order_acquire) == LT_INITIALIZING)
+        sched_yield();
+    return atomic_load_explicit(&lt_state, memory_order_acquire) == LT_READY;
+}
+
+void lt_start_snapshot_thread(void)
+{
+    bool wanted = true;
+    if (atomic_compare_exchange_strong(&lt_thread_wanted, &wanted, false))
+        lt_trigger_start_thread();
+}
+
+__attribute__((constructor)) static void lt_constructor(void)
+{
+    if (!lt_init())
+        return;
+    bool entered = lt_guard_enter();
+    lt_trigger_start_thread();
+    if (entered)
+        lt_guard_leave();
+}
+
+/* Runs from _dl_fini, after the program's atexit handlers and the static
+ * destructors of the objects initialized after us: the program's last word
+ * on its heap has been said. */
+__attribute__((destructor)) static void lt_destructor(void)
+{
+    if (atomic_load(&lt_state) != LT_READY)
+        return;
+    bool entered = lt_guard_enter();
+    lt_trigger_at_exit();
+    if (entered)
+        lt_guard_leave();
+}

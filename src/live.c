@@ -1,0 +1,195 @@
+/* Striped hash table of live blocks.
+ *
+ * Each stripe is a linear-probing table with backward-shift deletion (no
+ * tombstones), grown by 1.5x at 3/4 load, so an entry costs 16/load bytes:
+ * 21 to 32 bytes. Tables are mmap'ed, never taken from the real malloc,
+ * so no allocator lock is ever taken while a stripe lock is held. */
+#define _GNU_SOURCE
+#include "live.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define STRIPE_BITS 8
+#define STRIPES (1u << STRIPE_BITS)
+#define MIN_CAP 256 /* 4 KiB: entries per page times one */
+
+struct entry {
+    uintptr_t ptr; /* 0: empty */
+    uint64_t meta; /* size << 24 | stack */
+};
+
+struct stripe {
+    pthread_mutex_t lock;
+    struct entry *table;
+    uint32_t cap, count;
+} __attribute__((aligned(64)));
+
+static struct stripe stripes[STRIPES];
+
+static uint64_t hash_ptr(uintptr_t p)
+{
+    return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
+}
+
+static struct stripe *stripe_of(uint64_t h)
+{
+    return &stripes[h >> (64 - STRIPE_BITS)];
+}
+
+static uint32_t home_slot(uint64_t h, uint32_t cap)
+{
+    return (uint32_t)(((h & 0xffffffffu) * (uint64_t)cap) >> 32);
+}
+
+static struct entry *map_table(uint32_t cap)
+{
+    void *p = mmap(NULL, (size_t)cap * sizeof(struct entry), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void place(struct entry *table, uint32_t cap, struct entry e)
+{
+    uint32_t i = home_slot(hash_ptr(e.ptr), cap);
+    while (table[i].ptr)
+        i = i + 1 == cap ? 0 : i + 1;
+    table[i] = e;
+}
+
+static bool grow(struct stripe *s)
+{
+    uint32_t cap = s->cap ? (s->cap + s->cap / 2 + MIN_CAP - 1) / MIN_CAP * MIN_CAP : MIN_CAP;
+    struct entry *table = map_table(cap);
+    if (!table)
+        return false;
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->table[i].ptr)
+            place(table, cap, s->table[i]);
+    if (s->table)
+        munmap(s->table, (size_t)s->cap * sizeof(struct entry));
+    s->table = table;
+    s->cap = cap;
+    return true;
+}
+
+static uint64_t pack(struct lt_live_rec rec)
+{
+    uint64_t size = rec.size < (1ull << LT_LIVE_SIZE_BITS) ? rec.size
+                                                           : (1ull << LT_LIVE_SIZE_BITS) - 1;
+    return size << LT_LIVE_STACK_BITS | rec.stack;
+}
+
+static struct lt_live_rec unpack(uint64_t meta)
+{
+    return (struct lt_live_rec){meta >> LT_LIVE_STACK_BITS,
+                                (uint32_t)(meta & ((1u << LT_LIVE_STACK_BITS) - 1))};
+}
+
+bool lt_live_init(void)
+{
+    for (uint32_t i = 0; i < STRIPES; i++)
+        pthread_mutex_init(&stripes[i].lock, NULL);
+    return true;
+}
+
+enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
+                                   struct lt_live_rec *stale)
+{
+    uint64_t h = hash_ptr((uintptr_t)p);
+    struct stripe *s = stripe_of(h);
+    enum lt_live_result result = LT_LIVE_ADDED;
+    pthread_mutex_lock(&s->lock);
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && !grow(s)) {
+        result = LT_LIVE_FULL;
+    } else {
+        uint32_t i = home_slot(h, s->cap);
+        while (s->table[i].ptr && s->table[i].ptr != (uintptr_t)p)
+            i = i + 1 == s->cap ? 0 : i + 1;
+        if (s->table[i].ptr) {
+            *stale = unpack(s->table[i].meta);
+            result = LT_LIVE_REPLACED;
+        } else {
+            s->table[i].ptr = (uintptr_t)p;
+            s->count++;
+        }
+        s->table[i].meta = pack(rec);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return result;
+}
+
+/* Backward-shift deletion: pull later entries of the probe run into the hole
+ * unless their home lies cyclically in (hole, j]. */
+static void delete_at(struct stripe *s, uint32_t hole)
+{
+    uint32_t cap = s->cap, j = hole;
+    for (;;) {
+        j = j + 1 == cap ? 0 : j + 1;
+        if (!s->table[j].ptr)
+            break;
+        uint32_t home = home_slot(hash_ptr(s->table[j].ptr), cap);
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays)
+            continue;
+        s->table[hole] = s->table[j];
+        hole = j;
+    }
+    s->table[hole].ptr = 0;
+    s->count--;
+}
+
+bool lt_live_remove(const void *p, struct lt_live_rec *out)
+{
+    uint64_t h = hash_ptr((uintptr_t)p);
+    struct stripe *s = stripe_of(h);
+    bool found = false;
+    pthread_mutex_lock(&s->lock);
+    if (s->cap) {
+        for (uint32_t i = home_slot(h, s->cap); s->table[i].ptr; i = i + 1 == s->cap ? 0 : i + 1) {
+            if (s->table[i].ptr == (uintptr_t)p) {
+                *out = unpack(s->table[i].meta);
+                delete_at(s, i);
+                found = true;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+size_t lt_live_count(void)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < STRIPES; i++)
+        n += __atomic_load_n(&stripes[i].count, __ATOMIC_RELAXED);
+    return n;
+}
+
+size_t lt_live_memory(void)
+{
+    size_t n = sizeof stripes;
+    for (uint32_t i = 0; i < STRIPES; i++)
+        n += (size_t)__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED) * sizeof(struct entry);
+    return n;
+}
+
+void lt_live_lock_all(void)
+{
+    for (uint32_t i = 0; i < STRIPES; i++)
+        pthread_mutex_lock(&stripes[i].lock);
+}
+
+void lt_live_unlock_all(void)
+{
+    for (uint32_t i = 0; i < STRIPES; i++)
+        pthread_mutex_unlock(&stripes[i].lock);
+}
+
+void lt_live_reinit_locks(void)
+{
+    for (uint32_t i = 0; i < STRIPES; i++)
+        pthread_mutex_init(&stripes[i].lock, NULL);
+}

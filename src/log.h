@@ -1,0 +1,11 @@
+/* stderr lines of the tracer, written with write(2): no stdio (it would
+ * allocate and share buffers with the program), no allocation. */
+#ifndef LT_LOG_H
+#define LT_LOG_H
+
+/* printf-like; the text is prefixed with "leaktrace: " and ends with \n.
+ * lt_info is silenced by LEAKTRACE_QUIET=1, lt_warn never is. */
+void lt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

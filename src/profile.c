@@ -1,0 +1,234 @@
+/* One sample per interned stack (per stack and kind for descriptors), one
+ * location per distinct call site, one function per distinct (name, file).
+ * Locations carry the call site (return address - 1), as Go's own
+ * profiles do, and are symbolized here so the file is self-contained. */
+#define _GNU_SOURCE
+#include "profile.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "fdtable.h"
+#include "resolve.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+#undef uthash_malloc
+#undef uthash_free
+#define uthash_malloc(sz) lt_raw_malloc(sz)
+#define uthash_free(ptr, sz) lt_raw_free(ptr)
+#include <uthash.h>
+
+#define MAX_LINES 32
+#define NO_STACK_NAME "[leaktrace: stack table full]"
+
+struct location {
+    UT_hash_handle hh;
+    uintptr_t pc; /* return address; 0: the frameless catch-all */
+    uint64_t id;
+};
+
+struct function {
+    UT_hash_handle hh;
+    uint64_t id;
+    char key[]; /* name \0 system_name \0 file */
+};
+
+struct builder {
+    struct lt_pprof enc;
+    struct location *locations; /* by pc */
+    struct location **order;    /* by id - 1 */
+    size_t location_count, order_cap;
+    struct function *functions;
+    uint64_t function_count;
+    bool mapping_used[4096];
+    uint64_t *ids; /* scratch: one sample's location ids */
+};
+
+struct profile_kind {
+    const char *types[4][2];
+    int ntypes;
+    const char *period_type[2];
+    const char *default_type;
+};
+
+static const struct profile_kind kinds[] = {
+    [LT_PROFILE_HEAP] = {{{"alloc_objects", "count"}, {"alloc_space", "bytes"},
+                          {"inuse_objects", "count"}, {"inuse_space", "bytes"}},
+                         4, {"space", "bytes"}, "inuse_space"},
+    [LT_PROFILE_FD] = {{{"alloc_fds", "count"}, {"inuse_fds", "count"}},
+                       2, {"fds", "count"}, "inuse_fds"},
+};
+
+static int64_t objects(int64_t fixed)
+{
+    return (fixed + LT_OBJ_ONE / 2) / LT_OBJ_ONE;
+}
+
+/* The sample values of a stack for this kind of profile; false to skip it. */
+static bool stack_values(enum lt_profile_kind kind, const struct lt_stack *s, int64_t *v)
+{
+    int64_t ao = atomic_load_explicit(&s->alloc_objects, memory_order_relaxed);
+    int64_t io = atomic_load_explicit(&s->inuse_objects, memory_order_relaxed);
+    if (kind == LT_PROFILE_HEAP) {
+        if (s->tag != LT_TAG_HEAP)
+            return false;
+        v[0] = objects(ao);
+        v[1] = atomic_load_explicit(&s->alloc_bytes, memory_order_relaxed);
+        v[2] = objects(io);
+        v[3] = atomic_load_explicit(&s->inuse_bytes, memory_order_relaxed);
+    } else {
+        if (s->tag < LT_TAG_FD_FIRST || s->tag >= LT_TAG_FD_FIRST + LT_FD_KIND_COUNT)
+            return false;
+        v[0] = objects(ao);
+        v[1] = objects(io);
+    }
+    return v[0] != 0 || v[1] != 0 || (kind == LT_PROFILE_HEAP && v[2] != 0);
+}
+
+static uint64_t location_id(struct builder *b, uintptr_t pc)
+{
+    struct location *loc;
+    HASH_FIND(hh, b->locations, &pc, sizeof pc, loc);
+    if (loc)
+        return loc->id;
+    if (b->location_count == b->order_cap) {
+        size_t cap = b->order_cap ? b->order_cap * 2 : 1024;
+        struct location **order = lt_raw_realloc(b->order, cap * sizeof *order);
+        if (!order)
+            return 0;
+        b->order = order;
+        b->order_cap = cap;
+    }
+    loc = lt_raw_malloc(sizeof *loc);
+    if (!loc)
+        return 0;
+    loc->pc = pc;
+    loc->id = ++b->location_count;
+    b->order[loc->id - 1] = loc;
+    HASH_ADD(hh, b->locations, pc, sizeof pc, loc);
+    return loc->id;
+}
+
+static void add_samples(struct builder *b, enum lt_profile_kind kind)
+{
+    uint32_t n = lt_stacks_count();
+    for (uint32_t id = 1; id <= n; id++) {
+        const struct lt_stack *s = lt_stacks_get(id);
+        int64_t values[4];
+        if (!stack_values(kind, s, values))
+            continue;
+        size_t depth = s->depth ? s->depth : 1;
+        for (size_t i = 0; i < depth; i++)
+            b->ids[i] = location_id(b, s->depth ? s->frames[i] : 0);
+        const char *label = kind == LT_PROFILE_FD ? lt_fd_kind_name(s->tag - LT_TAG_FD_FIRST) : NULL;
+        lt_pprof_sample(&b->enc, b->ids, depth, values, (size_t)kinds[kind].ntypes,
+                        label ? "kind" : NULL, label);
+    }
+}
+
+static uint64_t function_id(struct builder *b, const struct lt_sym_line *l)
+{
+    const char *file = l->file ? l->file : "";
+    const char *sys = l->system_name ? l->system_name : l->function;
+    size_t a = strlen(l->function) + 1, s = strlen(sys) + 1, f = strlen(file) + 1;
+    char key[a + s + f];
+    memcpy(key, l->function, a);
+    memcpy(key + a, sys, s);
+    memcpy(key + a + s, file, f);
+    struct function *fn;
+    HASH_FIND(hh, b->functions, key, a + s + f, fn);
+    if (fn)
+        return fn->id;
+    fn = lt_raw_malloc(sizeof *fn + a + s + f);
+    if (!fn)
+        return 0;
+    memcpy(fn->key, key, a + s + f);
+    fn->id = ++b->function_count;
+    HASH_ADD(hh, b->functions, key, a + s + f, fn);
+    lt_pprof_function(&b->enc, fn->id, l->function, sys, l->file, 0);
+    return fn->id;
+}
+
+static void add_location(struct builder *b, const struct location *loc, bool symbolize)
+{
+    struct lt_sym_line lines[MAX_LINES];
+    struct lt_pprof_line out[MAX_LINES];
+    int mapping = -1, n = 0;
+    uintptr_t site = loc->pc ? loc->pc - 1 : 0;
+    if (!loc->pc) {
+        lines[0] = (struct lt_sym_line){NO_STACK_NAME, NO_STACK_NAME, NULL, 0};
+        n = 1;
+    } else if (symbolize) {
+        n = lt_symbolize_pc(site, lines, MAX_LINES, &mapping);
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = (struct lt_pprof_line){function_id(b, &lines[i]), lines[i].line};
+    if (mapping >= 0 && mapping < (int)(sizeof b->mapping_used))
+        b->mapping_used[mapping] = true;
+    lt_pprof_location(&b->enc, loc->id, mapping >= 0 ? (uint64_t)mapping + 1 : 0, site, out,
+                      (size_t)n);
+}
+
+static void add_mappings(struct builder *b)
+{
+    for (int i = 0; i < (int)(sizeof b->mapping_used); i++) {
+        const struct lt_sym_mapping *m = b->mapping_used[i] ? lt_symbolize_mapping(i) : NULL;
+        if (!m)
+            continue;
+        struct lt_pprof_mapping pm = {
+            .id = (uint64_t)i + 1, .start = m->start, .limit = m->limit, .offset = m->offset,
+            .file = m->path, .build_id = m->build_id, .has_functions = m->has_functions,
+            .has_filenames = m->has_lines, .has_line_numbers = m->has_lines,
+            .has_inline_frames = m->has_inline,
+        };
+        lt_pprof_mapping(&b->enc, &pm);
+    }
+}
+
+static void release(struct builder *b)
+{
+    struct location *loc, *ltmp;
+    HASH_ITER(hh, b->locations, loc, ltmp) {
+        HASH_DEL(b->locations, loc);
+        lt_raw_free(loc);
+    }
+    struct function *fn, *ftmp;
+    HASH_ITER(hh, b->functions, fn, ftmp) {
+        HASH_DEL(b->functions, fn);
+        lt_raw_free(fn);
+    }
+    lt_raw_free(b->order);
+    lt_raw_free(b->ids);
+    lt_raw_free(b);
+}
+
+bool lt_profile_build(enum lt_profile_kind kind, struct lt_buf *gz)
+{
+    struct builder *b = lt_raw_calloc(1, sizeof *b);
+    if (!b)
+        return false;
+    b->ids = lt_raw_malloc(sizeof *b->ids * (LT_DEPTH_MAX + 1));
+    if (!b->ids) {
+        lt_raw_free(b);
+        return false;
+    }
+    const struct profile_kind *k = &kinds[kind];
+    lt_pprof_begin(&b->enc);
+    for (int i = 0; i < k->ntypes; i++)
+        lt_pprof_sample_type(&b->enc, k->types[i][0], k->types[i][1]);
+    add_samples(b, kind);
+    bool symbolize = lt_symbolize_begin();
+    for (size_t i = 0; i < b->location_count; i++)
+        add_location(b, b->order[i], symbolize);
+    add_mappings(b);
+    lt_symbolize_end();
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t period = kind == LT_PROFILE_HEAP && lt_config.sample ? (int64_t)lt_config.sample : 1;
+    bool ok = lt_pprof_finish(&b->enc, k->period_type[0], k->period_type[1], period,
+                              k->default_type, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, gz);
+    release(b);
+    return ok;
+}

@@ -1,0 +1,114 @@
+/* Resolution of the real functions and the bootstrap arena.
+ *
+ * dlsym() calls calloc() (for its error buffer) before we know where the
+ * real calloc is. Those few allocations are served from a static arena and
+ * recognised later by free/realloc/malloc_usable_size, which must never hand
+ * them to the real allocator. */
+#define _GNU_SOURCE
+#include "resolve.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "guard.h"
+
+struct lt_real_heap lt_real;
+
+#define BOOTSTRAP_SIZE (256 * 1024)
+#define BOOTSTRAP_HEADER 16 /* holds the block size; keeps 16-byte alignment */
+
+static _Alignas(64) unsigned char bootstrap_arena[BOOTSTRAP_SIZE];
+static size_t bootstrap_used; /* only touched by the initializing thread */
+
+bool lt_bootstrap_owns(const void *p)
+{
+    const unsigned char *c = p;
+    return c >= bootstrap_arena && c < bootstrap_arena + BOOTSTRAP_SIZE;
+}
+
+size_t lt_bootstrap_size(const void *p)
+{
+    size_t n;
+    memcpy(&n, (const unsigned char *)p - BOOTSTRAP_HEADER, sizeof n);
+    return n;
+}
+
+void *lt_bootstrap_alloc(size_t n, size_t align)
+{
+    if (align < BOOTSTRAP_HEADER)
+        align = BOOTSTRAP_HEADER;
+    if (align & (align - 1))
+        return NULL;
+    size_t start = (bootstrap_used + BOOTSTRAP_HEADER + align - 1) & ~(align - 1);
+    if (n > BOOTSTRAP_SIZE || start + n > BOOTSTRAP_SIZE)
+        return NULL;
+    bootstrap_used = start + n;
+    memcpy(bootstrap_arena + start - BOOTSTRAP_HEADER, &n, sizeof n);
+    return bootstrap_arena + start; /* static storage: already zeroed */
+}
+
+void *lt_resolve_next(const char *name)
+{
+    bool entered = lt_guard_enter();
+    void *fn = dlsym(RTLD_NEXT, name);
+    if (entered)
+        lt_guard_leave();
+    return fn;
+}
+
+#define RESOLVE(field, sym) (*(void **)&lt_real.field = lt_resolve_next(sym))
+
+void lt_resolve_heap(void)
+{
+    if (lt_real.free)
+        return;
+    RESOLVE(calloc, "calloc");
+    RESOLVE(malloc, "malloc");
+    RESOLVE(realloc, "realloc");
+    RESOLVE(posix_memalign, "posix_memalign");
+    RESOLVE(aligned_alloc, "aligned_alloc");
+    RESOLVE(memalign, "memalign");
+    RESOLVE(valloc, "valloc");
+    RESOLVE(pvalloc, "pvalloc");
+    RESOLVE(malloc_usable_size, "malloc_usable_size");
+    RESOLVE(cxx_new, "_Znwm");
+    RESOLVE(cxx_new_nothrow, "_ZnwmRKSt9nothrow_t");
+    RESOLVE(cxx_new_aligned, "_ZnwmSt11align_val_t");
+    RESOLVE(cxx_new_aligned_nothrow, "_ZnwmSt11align_val_tRKSt9nothrow_t");
+    RESOLVE(free, "free"); /* last: its presence marks resolution as done */
+}
+
+void *lt_raw_malloc(size_t n)
+{
+    return lt_real.malloc ? lt_real.malloc(n) : lt_bootstrap_alloc(n, 16);
+}
+
+void *lt_raw_calloc(size_t n, size_t m)
+{
+    if (lt_real.calloc)
+        return lt_real.calloc(n, m);
+    size_t total;
+    if (__builtin_mul_overflow(n, m, &total))
+        return NULL;
+    return lt_bootstrap_alloc(total, 16);
+}
+
+void *lt_raw_realloc(void *p, size_t n)
+{
+    if (p && lt_bootstrap_owns(p)) {
+        void *q = lt_raw_malloc(n);
+        if (q) {
+            size_t old = lt_bootstrap_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+        return q;
+    }
+    return lt_real.realloc ? lt_real.realloc(p, n) : NULL;
+}
+
+void lt_raw_free(void *p)
+{
+    if (p && !lt_bootstrap_owns(p) && lt_real.free)
+        lt_real.free(p);
+}

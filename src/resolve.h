@@ -1,0 +1,46 @@
+/* The real allocation functions (dlsym RTLD_NEXT) and the bootstrap arena
+ * that serves allocations made while dlsym itself is running. */
+#ifndef LT_RESOLVE_H
+#define LT_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lt_real_heap {
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void (*free)(void *);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
+    /* libstdc++'s own operator new, used only on its failure paths so that
+     * the new-handler and std::bad_alloc keep their semantics. */
+    void *(*cxx_new)(size_t);
+    void *(*cxx_new_nothrow)(size_t, const void *);
+    void *(*cxx_new_aligned)(size_t, size_t);
+    void *(*cxx_new_aligned_nothrow)(size_t, size_t, const void *);
+};
+
+extern struct lt_real_heap lt_real;
+
+/* Resolves every real heap function; idempotent. */
+void lt_resolve_heap(void);
+/* dlsym(RTLD_NEXT, name) with the guard held (dlsym may allocate). */
+void *lt_resolve_next(const char *name);
+
+/* Untracked allocation for the tracer's own data: the real allocator once
+ * known, the bootstrap arena before that. */
+void *lt_raw_malloc(size_t n);
+void *lt_raw_calloc(size_t n, size_t m);
+void *lt_raw_realloc(void *p, size_t n);
+void lt_raw_free(void *p);
+
+bool lt_bootstrap_owns(const void *p);
+size_t lt_bootstrap_size(const void *p);
+void *lt_bootstrap_alloc(size_t n, size_t align);
+
+#endif

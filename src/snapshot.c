@@ -1,0 +1,109 @@
+#define _GNU_SOURCE
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+#define NAME_MAX_LEN (PATH_MAX + 64)
+
+static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned snapshot_seq;
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Creates tmp exclusively (never through a link: O_EXCL refuses any existing
+ * name), writes, then renames over path. A symlink at path is refused. */
+static bool write_file_atomically(const char *path, const struct lt_buf *data)
+{
+    char tmp[NAME_MAX_LEN + 8];
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        lt_warn("refusing to write %s: it is a symbolic link", path);
+        return false;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a killed run */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lt_warn("cannot create %s: %s", tmp, strerror(errno));
+        return false;
+    }
+    bool ok = write_all(fd, data->data, data->len);
+    int err = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) != 0) {
+        err = errno;
+        ok = false;
+    }
+    if (!ok) {
+        lt_warn("cannot write %s: %s", path, strerror(err));
+        unlink(tmp);
+    }
+    return ok;
+}
+
+static bool write_profile(enum lt_profile_kind kind, const char *path)
+{
+    struct lt_buf gz = {0};
+    bool ok = lt_profile_build(kind, &gz);
+    if (!ok)
+        lt_warn("out of memory while building %s", path);
+    else
+        ok = write_file_atomically(path, &gz);
+    lt_buf_release(&gz);
+    return ok;
+}
+
+void lt_snapshot_write(void)
+{
+    char heap_path[NAME_MAX_LEN], fd_path[NAME_MAX_LEN];
+    pthread_mutex_lock(&snapshot_lock);
+    unsigned seq = ++snapshot_seq;
+    int pid = (int)getpid();
+    snprintf(heap_path, sizeof heap_path, "%s.%d.%04u.heap.pb.gz", lt_config.out_prefix, pid, seq);
+    snprintf(fd_path, sizeof fd_path, "%s.%d.%04u.fd.pb.gz", lt_config.out_prefix, pid, seq);
+    bool ok = write_profile(LT_PROFILE_HEAP, heap_path);
+    if (lt_config.fd)
+        ok = write_profile(LT_PROFILE_FD, fd_path) && ok;
+    if (ok)
+        lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");
+    else
+        lt_warn("snapshot %04u of process %d is incomplete (see above)", seq, pid);
+    pthread_mutex_unlock(&snapshot_lock);
+}
+
+bool lt_snapshot_build(enum lt_profile_kind kind, struct lt_buf *gz)
+{
+    pthread_mutex_lock(&snapshot_lock);
+    bool ok = lt_profile_build(kind, gz);
+    pthread_mutex_unlock(&snapshot_lock);
+    return ok;
+}
+
+void lt_snapshot_after_fork_child(void)
+{
+    pthread_mutex_init(&snapshot_lock, NULL);
+    snapshot_seq = 0;
+}

@@ -1,0 +1,19 @@
+/* Snapshots: numbering (SEQ), file names, atomic writes, the stderr line. */
+#ifndef LT_SNAPSHOT_H
+#define LT_SNAPSHOT_H
+
+#include <stdbool.h>
+
+#include "profile.h"
+
+/* Takes the next SEQ and writes PREFIX.PID.SEQ.heap.pb.gz (and .fd.pb.gz).
+ * Serialized: one snapshot at a time. Never called in a signal handler. */
+void lt_snapshot_write(void);
+
+/* Builds one profile into memory without touching SEQ (the HTTP endpoint). */
+bool lt_snapshot_build(enum lt_profile_kind kind, struct lt_buf *gz);
+
+/* In a forked child: SEQ restarts, the lock is fresh. */
+void lt_snapshot_after_fork_child(void);
+
+#endif

@@ -1,0 +1,138 @@
+/* Interning table: open addressing over ids, records and frames in
+ * reserved address space (touched pages only cost memory), lookups
+ * lock-free, inserts serialized by one mutex (new stacks are rare). */
+#define _GNU_SOURCE
+#include "stacks.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MAX_STACKS (1u << 20)
+#define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
+#define FRAME_ARENA_WORDS (32u << 20) /* 256 MiB reserved */
+
+struct lt_stack *lt_stacks_records;
+static _Atomic uint32_t *slots;
+static uintptr_t *frame_arena;
+static size_t frame_used;
+static _Atomic uint32_t stack_count;
+static uint32_t overflow_id[LT_TAG_COUNT];
+static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static uint64_t hash_frames(const uintptr_t *frames, int depth, unsigned tag)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)depth << 8) ^ tag;
+    for (int i = 0; i < depth; i++) {
+        h ^= frames[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h | 1; /* never 0 */
+}
+
+static bool same_stack(const struct lt_stack *s, uint64_t hash, const uintptr_t *frames,
+                       int depth, unsigned tag)
+{
+    return s->hash == hash && s->depth == depth && s->tag == tag &&
+           memcmp(s->frames, frames, (size_t)depth * sizeof *frames) == 0;
+}
+
+/* Returns the id, or 0 with *slot_out set to the empty slot where it goes. */
+static uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag,
+                       uint32_t *slot_out)
+{
+    uint32_t i = (uint32_t)hash & (SLOT_COUNT - 1);
+    for (;; i = (i + 1) & (SLOT_COUNT - 1)) {
+        uint32_t id = atomic_load_explicit(&slots[i], memory_order_acquire);
+        if (id == 0) {
+            *slot_out = i;
+            return 0;
+        }
+        if (same_stack(&lt_stacks_records[id], hash, frames, depth, tag))
+            return id;
+    }
+}
+
+/* Caller holds insert_lock. */
+static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag)
+{
+    uint32_t id = atomic_load_explicit(&stack_count, memory_order_relaxed) + 1;
+    if (id >= MAX_STACKS || frame_used + (size_t)depth > FRAME_ARENA_WORDS)
+        return 0;
+    uintptr_t *copy = frame_arena + frame_used;
+    memcpy(copy, frames, (size_t)depth * sizeof *frames);
+    frame_used += (size_t)depth;
+    struct lt_stack *s = &lt_stacks_records[id];
+    s->hash = hash;
+    s->frames = copy;
+    s->depth = (uint16_t)depth;
+    s->tag = (uint8_t)tag;
+    atomic_store_explicit(&stack_count, id, memory_order_release);
+    return id;
+}
+
+uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, unsigned tag)
+{
+    uint64_t hash = hash_frames(frames, depth, tag);
+    uint32_t slot;
+    uint32_t id = lookup(hash, frames, depth, tag, &slot);
+    if (id)
+        return id;
+    pthread_mutex_lock(&insert_lock);
+    id = lookup(hash, frames, depth, tag, &slot); /* another thread may have won */
+    if (!id) {
+        id = add_record(hash, frames, depth, tag);
+        if (id)
+            atomic_store_explicit(&slots[slot], id, memory_order_release);
+        else
+            id = overflow_id[tag];
+    }
+    pthread_mutex_unlock(&insert_lock);
+    return id;
+}
+
+bool lt_stacks_init(void)
+{
+    lt_stacks_records = reserve(sizeof(struct lt_stack) * MAX_STACKS);
+    slots = reserve(sizeof(uint32_t) * SLOT_COUNT);
+    frame_arena = reserve(sizeof(uintptr_t) * FRAME_ARENA_WORDS);
+    if (!lt_stacks_records || !slots || !frame_arena)
+        return false;
+    /* The catch-alls come first, so they exist however full the table gets. */
+    for (unsigned tag = 0; tag < LT_TAG_COUNT; tag++)
+        overflow_id[tag] = add_record(hash_frames(NULL, 0, tag), NULL, 0, tag);
+    return true;
+}
+
+uint32_t lt_stacks_count(void)
+{
+    return atomic_load_explicit(&stack_count, memory_order_acquire);
+}
+
+void lt_stacks_reset_alloc(void)
+{
+    uint32_t n = lt_stacks_count();
+    for (uint32_t id = 1; id <= n; id++) {
+        atomic_store_explicit(&lt_stacks_records[id].alloc_objects, 0, memory_order_relaxed);
+        atomic_store_explicit(&lt_stacks_records[id].alloc_bytes, 0, memory_order_relaxed);
+    }
+}
+
+size_t lt_stacks_memory(void)
+{
+    uint32_t n = lt_stacks_count();
+    return (size_t)(n + 1) * sizeof(struct lt_stack) + frame_used * sizeof(uintptr_t) +
+           (size_t)n * 2 * sizeof(uint32_t);
+}
+
+void lt_stacks_lock(void) { pthread_mutex_lock(&insert_lock); }
+void lt_stacks_unlock(void) { pthread_mutex_unlock(&insert_lock); }
+void lt_stacks_reinit_lock(void) { pthread_mutex_init(&insert_lock, NULL); }

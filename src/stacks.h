@@ -1,0 +1,74 @@
+/* The stack table: each distinct (call stack, tag) interned once, with the
+ * counters a profile reads. A snapshot walks this table, never the live
+ * allocations, so its cost is O(distinct stacks). */
+#ifndef LT_STACKS_H
+#define LT_STACKS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A tag separates what the counters count: heap bytes, or descriptors of
+ * one kind. */
+enum lt_tag {
+    LT_TAG_HEAP = 0,
+    LT_TAG_FD_FIRST = 1, /* LT_TAG_FD_FIRST + enum lt_fd_kind */
+    LT_TAG_COUNT = 16,
+};
+
+/* Object counts are fixed point so that sampled allocations can carry a
+ * fractional weight; exact mode adds LT_OBJ_ONE per object. */
+#define LT_OBJ_ONE 65536
+
+struct lt_stack {
+    uint64_t hash;
+    const uintptr_t *frames;
+    uint16_t depth;
+    uint8_t tag;
+    _Atomic int64_t alloc_objects, alloc_bytes; /* since start (or fork) */
+    _Atomic int64_t inuse_objects, inuse_bytes; /* live now */
+} __attribute__((aligned(64)));
+
+/* Reserves the table's address space; false if the kernel refuses. */
+bool lt_stacks_init(void);
+
+/* Returns the id (>= 1) of the stack; when the table is full, the id of a
+ * catch-all stack with no frames for that tag. Lock-free when the stack is
+ * known; a new stack takes the table's insert lock. */
+uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, unsigned tag);
+
+static inline struct lt_stack *lt_stacks_get(uint32_t id);
+
+/* Number of ids in use: valid ids are 1..lt_stacks_count(). */
+uint32_t lt_stacks_count(void);
+
+/* Counter updates (relaxed atomics: totals only need to be eventually exact). */
+static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    atomic_fetch_add_explicit(&s->alloc_objects, objects, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->alloc_bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->inuse_objects, objects, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->inuse_bytes, bytes, memory_order_relaxed);
+}
+
+static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    atomic_fetch_sub_explicit(&s->inuse_objects, objects, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&s->inuse_bytes, bytes, memory_order_relaxed);
+}
+
+/* In a forked child: alloc_* restart from zero, inuse_* are inherited. */
+void lt_stacks_reset_alloc(void);
+
+/* Bytes the table occupies (for the memory figures). */
+size_t lt_stacks_memory(void);
+
+void lt_stacks_lock(void);
+void lt_stacks_unlock(void);
+void lt_stacks_reinit_lock(void);
+
+extern struct lt_stack *lt_stacks_records;
+static inline struct lt_stack *lt_stacks_get(uint32_t id) { return &lt_stacks_records[id]; }
+
+#endif

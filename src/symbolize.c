@@ -1,0 +1,213 @@
+#define _GNU_SOURCE
+#include "symbolize.h"
+
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "resolve.h"
+
+#define MAX_MAPPINGS 4096
+#define INLINE_MAX 32
+
+static Dwfl *dwfl;
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* Mappings seen in this batch, by module. */
+static struct {
+    Dwfl_Module *module;
+    struct lt_sym_mapping m;
+} mappings[MAX_MAPPINGS];
+static int mapping_count;
+
+/* Names demangled in this batch, freed by lt_symbolize_end(). */
+static char **owned;
+static size_t owned_count, owned_cap;
+
+static char *(*cxa_demangle)(const char *, char *, size_t *, int *);
+
+static const char *keep(char *s)
+{
+    if (!s)
+        return NULL;
+    if (owned_count == owned_cap) {
+        size_t cap = owned_cap ? owned_cap * 2 : 256;
+        char **list = lt_raw_realloc(owned, cap * sizeof *list);
+        if (!list) {
+            lt_raw_free(s);
+            return NULL;
+        }
+        owned = list;
+        owned_cap = cap;
+    }
+    owned[owned_count++] = s;
+    return s;
+}
+
+/* C++ names are demangled the way pprof shows them; others pass as they are.
+ * __cxa_demangle is used only when the program already loaded libstdc++. */
+static const char *demangle(const char *name)
+{
+    if (!name || name[0] != '_' || name[1] != 'Z')
+        return name;
+    if (!cxa_demangle)
+        *(void **)&cxa_demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    if (!cxa_demangle)
+        return name;
+    int status = 0;
+    char *d = cxa_demangle(name, NULL, NULL, &status);
+    const char *kept = status == 0 ? keep(d) : NULL;
+    if (status != 0)
+        free(d);
+    return kept ? kept : name;
+}
+
+bool lt_symbolize_begin(void)
+{
+    if (!dwfl)
+        dwfl = dwfl_begin(&callbacks);
+    if (!dwfl)
+        return false;
+    /* Modules already known and unchanged are kept, with their caches. */
+    dwfl_report_begin(dwfl);
+    int rc = dwfl_linux_proc_report(dwfl, getpid());
+    dwfl_report_end(dwfl, NULL, NULL);
+    mapping_count = 0;
+    return rc == 0;
+}
+
+static void hex(const unsigned char *bits, int n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (int i = 0; i < n && k + 2 < cap; i++, k += 2)
+        snprintf(out + k, 3, "%02x", bits[i]);
+    out[k] = 0;
+}
+
+static int mapping_of(Dwfl_Module *mod)
+{
+    for (int i = 0; i < mapping_count; i++)
+        if (mappings[i].module == mod)
+            return i;
+    if (mapping_count == MAX_MAPPINGS)
+        return -1;
+    struct lt_sym_mapping *m = &mappings[mapping_count].m;
+    Dwarf_Addr start, end, bias;
+    const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+    memset(m, 0, sizeof *m);
+    m->start = start;
+    m->limit = end;
+    m->path = name;
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n > 0)
+        hex(bits, n, m->build_id, sizeof m->build_id);
+    m->has_functions = dwfl_module_getsymtab(mod) > 0;
+    m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
+    mappings[mapping_count].module = mod;
+    return mapping_count++;
+}
+
+static const char *die_name(Dwarf_Die *die, const char **system_name)
+{
+    Dwarf_Attribute attr;
+    const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!linkage)
+        linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    const char *plain = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    *system_name = linkage ? linkage : plain;
+    return linkage ? demangle(linkage) : plain;
+}
+
+/* Inlined frames from DWARF scopes: each DW_TAG_inlined_subroutine is a
+ * frame whose position is the line table's (innermost) or the call site of
+ * the frame inside it. Returns frames written, 0 without DWARF. */
+static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int line,
+                         struct lt_sym_line *lines, int max)
+{
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    if (!cu)
+        return 0;
+    Dwarf_Die *scopes = NULL;
+    int nscopes = dwarf_getscopes(cu, pc - bias, &scopes);
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    dwarf_getsrcfiles(cu, &files, &nfiles);
+    int n = 0;
+    for (int i = 0; i < nscopes && n < max; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+            continue;
+        struct lt_sym_line *l = &lines[n++];
+        l->function = die_name(&scopes[i], &l->system_name);
+        l->file = file;
+        l->line = line;
+        if (tag == DW_TAG_subprogram)
+            break;
+        Dwarf_Attribute attr;
+        Dwarf_Word call_file = 0, call_line = 0;
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &call_file);
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line);
+        file = files ? dwarf_filesrc(files, call_file, NULL, NULL) : NULL;
+        line = (int)call_line;
+    }
+    free(scopes);
+    /* A frame without a name (broken DWARF) is worth nothing: fall back. */
+    for (int i = 0; i < n; i++)
+        if (!lines[i].function)
+            return 0;
+    return n;
+}
+
+int lt_symbolize_pc(uintptr_t pc, struct lt_sym_line *lines, int max, int *mapping)
+{
+    *mapping = -1;
+    if (!dwfl || max <= 0)
+        return 0;
+    Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+    if (!mod)
+        return 0;
+    *mapping = mapping_of(mod);
+    const char *file = NULL;
+    int line = 0;
+    Dwfl_Line *src = dwfl_module_getsrc(mod, pc);
+    if (src)
+        file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
+    int n = inline_frames(mod, pc, file, line, lines, max < INLINE_MAX ? max : INLINE_MAX);
+    if (n > 0)
+        return n;
+    const char *sym = dwfl_module_addrname(mod, pc);
+    if (!sym)
+        return 0;
+    lines[0] = (struct lt_sym_line){demangle(sym), sym, file, line};
+    return 1;
+}
+
+const struct lt_sym_mapping *lt_symbolize_mapping(int index)
+{
+    return index >= 0 && index < mapping_count ? &mappings[index].m : NULL;
+}
+
+void lt_symbolize_end(void)
+{
+    for (size_t i = 0; i < owned_count; i++)
+        free(owned[i]);
+    owned_count = 0;
+}
+
+void lt_symbolize_forget(void)
+{
+    dwfl = NULL;
+    owned = NULL;
+    owned_count = owned_cap = 0;
+    mapping_count = 0;
+}

@@ -1,0 +1,187 @@
+#define _GNU_SOURCE
+#include "trigger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "init.h"
+#include "live.h"
+#include "log.h"
+#include "snapshot.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+/* The signal handler only writes a byte here: async-signal-safe, and a full
+ * pipe already holds a pending wake-up, so nothing is lost. */
+static int wake_pipe[2] = {-1, -1};
+
+static _Atomic int captures_in_flight;
+static _Atomic bool fork_pending;
+
+void lt_capture_gate_enter(void)
+{
+    for (;;) {
+        atomic_fetch_add(&captures_in_flight, 1);
+        if (!atomic_load(&fork_pending))
+            return;
+        atomic_fetch_sub(&captures_in_flight, 1);
+        while (atomic_load(&fork_pending))
+            sched_yield();
+    }
+}
+
+void lt_capture_gate_leave(void)
+{
+    atomic_fetch_sub_explicit(&captures_in_flight, 1, memory_order_release);
+}
+
+static void on_snapshot_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    char byte = 's';
+    if (write(wake_pipe[1], &byte, 1) < 0) {
+        /* full (a wake-up is pending anyway) or closed: nothing to do */
+    }
+    errno = saved;
+}
+
+static bool open_wake_pipe(void)
+{
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+        return true;
+    lt_warn("cannot create the snapshot wake-up pipe: %s; signal and interval snapshots are off",
+            strerror(errno));
+    wake_pipe[0] = wake_pipe[1] = -1;
+    return false;
+}
+
+static void install_signal_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_snapshot_signal;
+    sa.sa_flags = SA_RESTART; /* the program's system calls carry on */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(lt_config.signal, &sa, NULL) != 0)
+        lt_warn("cannot install the snapshot signal handler: %s", strerror(errno));
+}
+
+static void drain_wake_pipe(void)
+{
+    char buf[64];
+    while (read(wake_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *snapshot_thread(void *arg)
+{
+    (void)arg;
+    lt_guard_flag = 1; /* everything this thread allocates is the tracer's */
+    int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
+    int64_t next = period ? now_ms() + period : 0;
+    for (;;) {
+        int timeout = period ? (int)(next > now_ms() ? next - now_ms() : 0) : -1;
+        struct pollfd p = {wake_pipe[0], POLLIN, 0};
+        int r = poll(&p, 1, timeout);
+        if (r < 0 && errno != EINTR)
+            return NULL;
+        if (r > 0) {
+            drain_wake_pipe();
+            lt_snapshot_write();
+        }
+        if (period && now_ms() >= next) {
+            lt_snapshot_write();
+            next = now_ms() + period;
+        }
+    }
+    return NULL;
+}
+
+void lt_trigger_start_thread(void)
+{
+    if (wake_pipe[0] < 0)
+        return;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits: no signal lands there */
+    pthread_t tid;
+    int rc = pthread_create(&tid, NULL, snapshot_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        lt_warn("cannot start the snapshot thread: %s; signal and interval snapshots are off",
+                strerror(rc));
+        return;
+    }
+    pthread_setname_np(tid, "leaktrace");
+    pthread_detach(tid);
+}
+
+void lt_trigger_at_exit(void)
+{
+    if (lt_config.at_exit)
+        lt_snapshot_write();
+}
+
+/* --- fork --- */
+
+static void prepare_fork(void)
+{
+    atomic_store(&fork_pending, true);
+    while (atomic_load(&captures_in_flight))
+        sched_yield();
+    lt_stacks_lock();
+    lt_live_lock_all();
+}
+
+static void after_fork_parent(void)
+{
+    lt_live_unlock_all();
+    lt_stacks_unlock();
+    atomic_store(&fork_pending, false);
+}
+
+static void after_fork_child(void)
+{
+    lt_live_unlock_all();
+    lt_stacks_unlock();
+    atomic_store(&captures_in_flight, 0);
+    atomic_store(&fork_pending, false);
+    lt_stacks_reset_alloc();
+    lt_snapshot_after_fork_child();
+    lt_symbolize_forget();
+    /* The parent's pipe and thread are the parent's: make our own. */
+    if (wake_pipe[0] >= 0) {
+        close(wake_pipe[0]);
+        close(wake_pipe[1]);
+        if (open_wake_pipe())
+            atomic_store(&lt_thread_wanted, true);
+    }
+}
+
+void lt_trigger_init(void)
+{
+    pthread_atfork(prepare_fork, after_fork_parent, after_fork_child);
+    if (lt_config.signal == 0 && lt_config.interval == 0)
+        return;
+    if (!open_wake_pipe())
+        return;
+    if (lt_config.signal)
+        install_signal_handler();
+}
