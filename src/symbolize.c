@@ -124,7 +124,11 @@ static const char *die_name(Dwarf_Die *die, const char **system_name)
         linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
     const char *plain = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
     *system_name = linkage ? linkage : plain;
-    return linkage ? demangle(linkage) : plain;
+    /* C functions can carry a linkage name too (glibc's asm labels give
+     * "__GI___strdup"): only a C++ mangled name beats the source name. */
+    if (linkage && linkage[0] == '_' && linkage[1] == 'Z')
+        return demangle(linkage);
+    return plain ? plain : linkage;
 }
 
 /* Inlined frames from DWARF scopes: each DW_TAG_inlined_subroutine is a
