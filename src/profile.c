@@ -21,7 +21,8 @@
 #include <uthash.h>
 
 #define MAX_LINES 32
-#define NO_STACK_NAME "[leaktrace: stack table full]"
+/* Frameless stacks: the stack table was full, or a fork was in progress. */
+#define NO_STACK_NAME "[leaktrace: no stack recorded]"
 
 struct location {
     UT_hash_handle hh;

@@ -69,7 +69,8 @@ int lt_stack_capture(uintptr_t *frames, int max)
     int want = max + LT_SKIP_MAX;
     if (want > (int)(sizeof raw / sizeof raw[0]))
         want = (int)(sizeof raw / sizeof raw[0]);
-    lt_capture_gate_enter();
+    if (!lt_capture_gate_enter())
+        return 0;
     int n = unw_backtrace(raw, want);
     lt_capture_gate_leave();
     int skip = 0;

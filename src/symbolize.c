@@ -3,6 +3,8 @@
 
 #include <dlfcn.h>
 #include <dwarf.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,69 @@
 #define MAX_MAPPINGS 4096
 #define INLINE_MAX 32
 
+static void hex(const unsigned char *bits, int n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (int i = 0; i < n && k + 2 < cap; i++, k += 2)
+        snprintf(out + k, 3, "%02x", bits[i]);
+    out[k] = 0;
+}
+
 static Dwfl *dwfl;
+
+static int open_debug_file(const char *path, char **name_out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0)
+        *name_out = strdup(path);
+    return fd;
+}
+
+/* Separate debug files, from the local disk only. libdw's standard lookup
+ * would fall back to debuginfod servers when DEBUGINFOD_URLS is set (Debian
+ * sets it in login shells): a traced service must never reach the network.
+ * Order: /usr/lib/debug/.build-id/xx/rest.debug, then .gnu_debuglink next
+ * to the object, in its .debug/ and under /usr/lib/debug. */
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname,
+                                  GElf_Addr base, const char *file_name,
+                                  const char *debuglink_file, GElf_Word debuglink_crc,
+                                  char **debuginfo_file_name)
+{
+    (void)userdata; (void)modname; (void)base; (void)debuglink_crc;
+    char path[PATH_MAX], hexid[128];
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (n > 1 && n < 60) {
+        hex(bits + 1, n - 1, hexid, sizeof hexid);
+        snprintf(path, sizeof path, "/usr/lib/debug/.build-id/%02x/%s.debug", bits[0], hexid);
+        int fd = open_debug_file(path, debuginfo_file_name);
+        if (fd >= 0)
+            return fd;
+    }
+    if (!debuglink_file || !file_name)
+        return -1;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file_name);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    static const char *const layouts[] = {"%s/%s", "%s/.debug/%s", "/usr/lib/debug%s/%s"};
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        snprintf(path, sizeof path, layouts[i], dir, debuglink_file);
+        if (strcmp(path, file_name) == 0)
+            continue;
+        int fd = open_debug_file(path, debuginfo_file_name);
+        if (fd >= 0)
+            return fd;
+    }
+    return -1;
+}
+
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo_locally,
 };
 
 /* Mappings seen in this batch, by module. */
@@ -81,14 +142,6 @@ bool lt_symbolize_begin(void)
     dwfl_report_end(dwfl, NULL, NULL);
     mapping_count = 0;
     return rc == 0;
-}
-
-static void hex(const unsigned char *bits, int n, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (int i = 0; i < n && k + 2 < cap; i++, k += 2)
-        snprintf(out + k, 3, "%02x", bits[i]);
-    out[k] = 0;
 }
 
 static int mapping_of(Dwfl_Module *mod)

@@ -27,16 +27,16 @@ static int wake_pipe[2] = {-1, -1};
 static _Atomic int captures_in_flight;
 static _Atomic bool fork_pending;
 
-void lt_capture_gate_enter(void)
+bool lt_capture_gate_enter(void)
 {
-    for (;;) {
-        atomic_fetch_add(&captures_in_flight, 1);
-        if (!atomic_load(&fork_pending))
-            return;
-        atomic_fetch_sub(&captures_in_flight, 1);
-        while (atomic_load(&fork_pending))
-            sched_yield();
-    }
+    atomic_fetch_add(&captures_in_flight, 1);
+    if (lt_likely(!atomic_load(&fork_pending)))
+        return true;
+    /* Never wait here: this thread may hold the loader lock (a constructor
+     * run by dlopen) that an in-flight capture is waiting for, and fork
+     * waits for that capture. The allocation goes without a stack. */
+    atomic_fetch_sub(&captures_in_flight, 1);
+    return false;
 }
 
 void lt_capture_gate_leave(void)

@@ -2,6 +2,8 @@
 #ifndef LT_TRIGGER_H
 #define LT_TRIGGER_H
 
+#include <stdbool.h>
+
 /* Wake-up channel, signal handler, fork handlers. */
 void lt_trigger_init(void);
 /* The snapshot thread: waits for a wake-up or the interval, then writes. */
@@ -10,8 +12,9 @@ void lt_trigger_start_thread(void);
 void lt_trigger_at_exit(void);
 
 /* Stack captures and fork exclude each other: libunwind's caches hold locks
- * that a child would inherit locked. Cheap when no fork is pending. */
-void lt_capture_gate_enter(void);
+ * that a child would inherit locked. Enter returns false while a fork is
+ * being prepared: the caller then records no stack. */
+bool lt_capture_gate_enter(void);
 void lt_capture_gate_leave(void);
 
 #endif
