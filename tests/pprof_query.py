@@ -4,10 +4,15 @@
   pprof_query.py total PROFILE SAMPLE_TYPE FUNCTION [KEY=VALUE]
       sum of SAMPLE_TYPE over samples with FUNCTION anywhere in their stack
       (and, if given, the string label KEY equal to VALUE); 0 if none.
+  pprof_query.py values PROFILE FUNCTION
+      the same for every sample type at once, in the profile's order.
   pprof_query.py sum PROFILE SAMPLE_TYPE
       sum of SAMPLE_TYPE over all samples.
   pprof_query.py frames PROFILE FUNCTION
       the function names of the first sample holding FUNCTION, innermost first.
+
+PROFILE may be BASE:PROFILE (`go tool pprof -raw -base BASE PROFILE`): the
+values are then PROFILE's minus BASE's.
 
 Every number comes from the real client: the profile is read by `go tool pprof`.
 """
@@ -18,7 +23,9 @@ import sys
 
 class Raw:
     def __init__(self, path):
-        text = subprocess.run(["go", "tool", "pprof", "-raw", path], check=True,
+        base, _, path = path.rpartition(":")
+        flags = ["-base", base] if base else []
+        text = subprocess.run(["go", "tool", "pprof", "-raw"] + flags + [path], check=True,
                               capture_output=True, text=True).stdout
         self.types, self.samples, self.functions = [], [], {}
         part, loc = None, None
@@ -70,6 +77,9 @@ def main():
         key, _, want = sys.argv[5].partition("=") if len(sys.argv) > 5 else ("", "", "")
         print(sum(s["values"][col] for s in raw.samples
                   if fn in raw.stack(s) and (not key or s["labels"].get(key) == want)))
+    elif cmd == "values":
+        held = [s for s in raw.samples if sys.argv[3] in raw.stack(s)]
+        print(" ".join(str(sum(s["values"][col] for s in held)) for col in range(len(raw.types))))
     elif cmd == "sum":
         col = raw.column(sys.argv[3])
         print(sum(s["values"][col] for s in raw.samples))

@@ -1,0 +1,55 @@
+# Helpers shared by the heap, config, snapshot and real-program tests
+# (sourced after lib.sh).
+
+# check_site PROFILE FUNCTION ALLOC_OBJECTS ALLOC_SPACE INUSE_OBJECTS INUSE_SPACE
+# The four values summed over the samples holding FUNCTION, read by go tool
+# pprof (PROFILE may be BASE:PROFILE for the difference).
+check_site() {
+  expect "$2 alloc_objects alloc_space inuse_objects inuse_space" "$3 $4 $5 $6" \
+    "$(query values "$1" "$2")"
+}
+
+# readable PROFILE: go tool pprof parses it
+readable() { timeout 60 go tool pprof -raw "$1" >/dev/null 2>&1; }
+
+# seqs PREFIX PID: the SEQ numbers of PREFIX.PID.*.heap.pb.gz, sorted, one a line
+seqs() {
+  local f
+  for f in "$1.$2".*.heap.pb.gz; do
+    [[ -e $f ]] || continue
+    f=${f#"$1.$2."}
+    echo "$((10#${f%%.*}))"
+  done | sort -n
+}
+
+# leaktrace_lines FILE: the tracer's stderr lines other than "wrote ..."
+leaktrace_lines() { grep '^leaktrace: ' "$1" | grep -v '^leaktrace: wrote ' || true; }
+
+# own_frames PROFILE: location lines naming a tracer function or a hook (none expected)
+own_frames() {
+  timeout 60 go tool pprof -raw "$1" | sed -n '/^Locations/,/^Mappings/p' |
+    awk '$4 ~ /^(lt_|malloc$|calloc$|realloc$|free$|posix_memalign$|aligned_alloc$|memalign$|valloc$|pvalloc$|reallocarray$|_Zn[wa]m|operator new)/'
+}
+
+# run_traced NAME COMMAND...: runs COMMAND under the preload and `timeout`,
+# stdin from $IN (default /dev/null), stdout/stderr in $T/NAME.out/.err; sets
+# vpid (COMMAND's pid: the wrapper shell execs it) and rc.
+run_traced() {
+  start_traced "$@"
+  wait "$tpid"
+  rc=$?
+}
+
+# start_traced NAME COMMAND...: the same in the background; sets vpid and
+# tpid (what to `wait` for). ${TIMEOUT:-60} seconds at most.
+start_traced() {
+  local name=$1
+  shift
+  rm -f "$T/$name.pid"
+  LEAKTRACE_OUT=${LEAKTRACE_OUT:-$T/p} timeout -s KILL "${TIMEOUT:-60}" \
+    bash -c 'echo $$ >"$0"; LD_PRELOAD=$LT_LIB exec "$@"' "$T/$name.pid" "$@" \
+    <"${IN:-/dev/null}" >"$T/$name.out" 2>"$T/$name.err" &
+  tpid=$!
+  wait_for "$T/$name.pid" 10
+  vpid=$(cat "$T/$name.pid")
+}
