@@ -79,7 +79,6 @@ static bool write_profile(enum lt_profile_kind kind, const char *path)
 void lt_snapshot_write(void)
 {
     char heap_path[NAME_MAX_LEN], fd_path[NAME_MAX_LEN];
-    pthread_mutex_lock(&snapshot_lock);
     unsigned seq = ++snapshot_seq;
     int pid = (int)getpid();
     snprintf(heap_path, sizeof heap_path, "%s.%d.%04u.heap.pb.gz", lt_config.out_prefix, pid, seq);
@@ -91,8 +90,10 @@ void lt_snapshot_write(void)
         lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");
     else
         lt_warn("snapshot %04u of process %d is incomplete (see above)", seq, pid);
-    pthread_mutex_unlock(&snapshot_lock);
 }
+
+void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }
+void lt_snapshot_unlock(void) { pthread_mutex_unlock(&snapshot_lock); }
 
 bool lt_snapshot_build(enum lt_profile_kind kind, struct lt_buf *gz)
 {

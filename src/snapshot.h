@@ -6,8 +6,12 @@
 
 #include "profile.h"
 
+/* One snapshot at a time: writers hold this lock around lt_snapshot_write. */
+void lt_snapshot_lock(void);
+void lt_snapshot_unlock(void);
+
 /* Takes the next SEQ and writes PREFIX.PID.SEQ.heap.pb.gz (and .fd.pb.gz).
- * Serialized: one snapshot at a time. Never called in a signal handler. */
+ * The caller holds the snapshot lock. Never called in a signal handler. */
 void lt_snapshot_write(void);
 
 /* Builds one profile into memory without touching SEQ (the HTTP endpoint). */

@@ -24,6 +24,8 @@
  * pipe already holds a pending wake-up, so nothing is lost. */
 static int wake_pipe[2] = {-1, -1};
 
+static _Atomic bool signal_owned;
+
 static _Atomic int captures_in_flight;
 static _Atomic bool fork_pending;
 
@@ -74,13 +76,33 @@ static void install_signal_handler(void)
     sigemptyset(&sa.sa_mask);
     if (sigaction(lt_config.signal, &sa, NULL) != 0)
         lt_warn("cannot install the snapshot signal handler: %s", strerror(errno));
+    else
+        atomic_store(&signal_owned, true);
 }
 
-static void drain_wake_pipe(void)
+bool lt_trigger_owns_signal(int sig)
+{
+    return sig == lt_config.signal && sig != 0 && atomic_load(&signal_owned);
+}
+
+void lt_trigger_give_up_signal(int sig)
+{
+    bool owned = true;
+    if (!atomic_compare_exchange_strong(&signal_owned, &owned, false))
+        return;
+    lt_warn("the program handles %s itself: signal snapshots are off in process %d; "
+            "choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)",
+            sigabbrev_np(sig) ? sigabbrev_np(sig) : "the snapshot signal", (int)getpid());
+}
+
+/* True if a wake-up was pending. */
+static bool drain_wake_pipe(void)
 {
     char buf[64];
-    while (read(wake_pipe[0], buf, sizeof buf) > 0) {
-    }
+    bool pending = false;
+    while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof buf) > 0)
+        pending = true;
+    return pending;
 }
 
 static int64_t now_ms(void)
@@ -102,14 +124,17 @@ static void *snapshot_thread(void *arg)
         int r = poll(&p, 1, timeout);
         if (r < 0 && errno != EINTR)
             return NULL;
-        if (r > 0) {
-            drain_wake_pipe();
+        bool due = period && now_ms() >= next;
+        if (r <= 0 && !due)
+            continue;
+        /* Drained under the lock, so exit sees either the request or the
+         * finished snapshot, never a half-written file. */
+        lt_snapshot_lock();
+        if (drain_wake_pipe() || due)
             lt_snapshot_write();
-        }
-        if (period && now_ms() >= next) {
-            lt_snapshot_write();
+        lt_snapshot_unlock();
+        if (due)
             next = now_ms() + period;
-        }
     }
     return NULL;
 }
@@ -133,8 +158,14 @@ void lt_trigger_start_thread(void)
     pthread_detach(tid);
 }
 
+/* A snapshot asked for just before exit is still written; one in progress is
+ * finished first. The lock is kept: the process is exiting, and the snapshot
+ * thread must not start another one that exit would cut short. */
 void lt_trigger_at_exit(void)
 {
+    lt_snapshot_lock();
+    if (drain_wake_pipe())
+        lt_snapshot_write();
     if (lt_config.at_exit)
         lt_snapshot_write();
 }

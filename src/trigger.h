@@ -11,6 +11,12 @@ void lt_trigger_start_thread(void);
 /* The exit snapshot, unless LEAKTRACE_AT_EXIT=0. */
 void lt_trigger_at_exit(void);
 
+/* True while `sig` is the snapshot signal and our handler holds it. */
+bool lt_trigger_owns_signal(int sig);
+/* The program installed its own handler for the snapshot signal: signal
+ * snapshots stop, with one line saying so and how to choose another. */
+void lt_trigger_give_up_signal(int sig);
+
 /* Stack captures and fork exclude each other: libunwind's caches hold locks
  * that a child would inherit locked. Enter returns false while a fork is
  * being prepared: the caller then records no stack. */

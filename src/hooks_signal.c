@@ -1,0 +1,58 @@
+/* signal() and sigaction(): the program's own handler for the snapshot
+ * signal always wins. Our handler stays invisible: a query, or a reset to
+ * SIG_DFL, sees and keeps the default disposition, so the program behaves as
+ * it would untraced. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+
+#include "init.h"
+#include "resolve.h"
+#include "trigger.h"
+
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+static int call_real(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!real_sigaction)
+        *(void **)&real_sigaction = lt_resolve_next("sigaction");
+    return real_sigaction(sig, act, old);
+}
+
+static void report_default(struct sigaction *old)
+{
+    if (old) {
+        memset(old, 0, sizeof *old);
+        old->sa_handler = SIG_DFL;
+    }
+}
+
+LT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (lt_in_tracer() || !lt_trigger_owns_signal(sig))
+        return call_real(sig, act, old);
+    if (act && act->sa_handler != SIG_DFL) {
+        struct sigaction ours;
+        int rc = call_real(sig, act, &ours);
+        if (rc == 0) {
+            lt_trigger_give_up_signal(sig);
+            report_default(old);
+        }
+        return rc;
+    }
+    report_default(old); /* a query, or a reset to the default we emulate */
+    return 0;
+}
+
+LT_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+    struct sigaction act, old;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = handler;
+    act.sa_flags = SA_RESTART; /* glibc's signal() has BSD semantics */
+    sigemptyset(&act.sa_mask);
+    sigaddset(&act.sa_mask, sig);
+    if (sigaction(sig, &act, &old) != 0)
+        return SIG_ERR;
+    return old.sa_handler;
+}

@@ -1,0 +1,34 @@
+# The program's own handler for the snapshot signal wins; ours is invisible.
+. "$LT_TESTS/lib.sh"
+V=$LT_VICTIMS/signal_owner
+usr1=$(kill -l USR1)
+rounds=3
+
+for mode in sigaction signal; do
+  out=$(cd "$T" && traced "$V" "$usr1" "$mode" "$rounds" 2>"$T/err.$mode")
+  expect "$mode: program sees the default disposition first" "yes" \
+    "$(sed -n 's/^initial disposition default: //p' <<<"$out")"
+  expect "$mode: program's handler gets every signal" "$rounds" \
+    "$(sed -n 's/^handler calls: //p' <<<"$out")"
+  expect "$mode: one notice naming the signal" 1 \
+    "$(grep -c 'the program handles USR1 itself: signal snapshots are off' "$T/err.$mode")"
+  expect "$mode: the notice says how to choose another" 1 \
+    "$(grep -c 'LEAKTRACE_SIGNAL' "$T/err.$mode")"
+done
+
+# No handler of its own: each signal is a snapshot (3 signals + exit), and
+# the program keeps running.
+rm -f "$T"/p.*
+out=$(cd "$T" && LEAKTRACE_QUIET=1 traced "$V" "$usr1" none "$rounds")
+expect "no handler: program runs to the end" "handler calls: 0" "$(tail -n 1 <<<"$out")"
+count=$(ls "$T"/p.*.heap.pb.gz | wc -l)
+expect_true "no handler: at least 2 snapshot files (signals merge; exit adds one)" \
+  test "$count" -ge 2
+last=$(ls "$T"/p.*.heap.pb.gz | sort | tail -n 1)
+expect "no handler: leak_site in the last snapshot" 100 "$(total "$last" inuse_space leak_site)"
+
+# LEAKTRACE_SIGNAL=USR2 while the program owns USR1: snapshots on USR2 work.
+rm -f "$T"/p.*
+LEAKTRACE_SIGNAL=USR2 LEAKTRACE_AT_EXIT=0 traced "$V" "$(kill -l USR2)" none 1 >/dev/null 2>"$T/err.usr2"
+expect "USR2: one snapshot from the signal" 1 "$(ls "$T"/p.*.heap.pb.gz 2>/dev/null | wc -l)"
+finish

@@ -1,0 +1,39 @@
+/* A program with its own handler for a signal: usage
+ * signal_owner SIGNUM MODE ROUNDS, MODE "sigaction", "signal" or "none".
+ * Prints what it saw of the initial disposition and how many signals its own
+ * handler got after raising it ROUNDS times. Leaks 100 bytes in leak_site. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t received;
+static void on_signal(int sig) { (void)sig; received++; }
+
+__attribute__((noinline)) static void *leak_site(void) { return malloc(100); }
+
+int main(int argc, char **argv)
+{
+    if (argc < 4)
+        return 2;
+    int sig = atoi(argv[1]), rounds = atoi(argv[3]);
+    struct sigaction old;
+    sigaction(sig, NULL, &old);
+    printf("initial disposition default: %s\n", old.sa_handler == SIG_DFL ? "yes" : "no");
+    if (strcmp(argv[2], "sigaction") == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(sig, &sa, NULL);
+    } else if (strcmp(argv[2], "signal") == 0) {
+        signal(sig, on_signal);
+    }
+    leak_site();
+    for (int i = 0; i < rounds; i++) {
+        raise(sig);
+        usleep(100000);
+    }
+    printf("handler calls: %d\n", (int)received);
+    return 0;
+}
