@@ -1,0 +1,1 @@
+target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
