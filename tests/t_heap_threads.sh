@@ -1,0 +1,23 @@
+# 8 threads leak different known amounts while churning malloc/free pairs and
+# handing blocks to the main thread to free: exact per-function numbers, and
+# alloc_* against inuse_* (a churn site is all allocations, nothing in use).
+source "$LT_TESTS/lib.sh"
+source "$LT_TESTS/lib_heap.sh"
+
+threads=8 k=1500 s=40 churn=30000 handoff=2000
+LEAKTRACE_FD=0 TIMEOUT=120 run_traced threads "$LT_VICTIMS/heap_threads" $threads $k $s $churn $handoff
+expect "exit code" 0 "$rc"
+expect "program output" "$threads threads done" "$(cat "$T/threads.out")"
+expect "tracer stderr" "leaktrace: wrote $T/p.$vpid.0001.heap.pb.gz" "$(cat "$T/threads.err")"
+
+f=$(profile $vpid 1)
+for ((i = 0; i < threads; i++)); do
+  leaks=$(((i + 1) * k))
+  check_site "$f" leak_thread_$i $leaks $((leaks * s)) $leaks $((leaks * s))
+done
+check_site "$f" churn_pair $((threads * churn)) $((threads * churn * (s + 8))) 0 0
+check_site "$f" handoff_alloc $((threads * handoff)) $((threads * handoff * (s + 16))) 0 0
+# Over the whole profile: the leaks are all that is in use at these sizes.
+all=$(( k * threads * (threads + 1) / 2 ))
+expect "inuse_space of every thread's stack (worker)" $((all * s)) "$(total "$f" inuse_space worker)"
+finish
