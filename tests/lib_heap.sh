@@ -48,8 +48,43 @@ start_traced() {
   rm -f "$T/$name.pid"
   LEAKTRACE_OUT=${LEAKTRACE_OUT:-$T/p} timeout -s KILL "${TIMEOUT:-60}" \
     bash -c 'echo $$ >"$0"; LD_PRELOAD=$LT_LIB exec "$@"' "$T/$name.pid" "$@" \
-    <"${IN:-/dev/null}" >"$T/$name.out" 2>"$T/$name.err" &
+    <"${IN:-/dev/null}" >"$T/$name.out" 2>"$T/$name.err" 3>&- &
   tpid=$!
   wait_for "$T/$name.pid" 10
   vpid=$(cat "$T/$name.pid")
+}
+
+# The heap_steps victim, driven through a FIFO on fd 3 (see victims/heap_steps.c).
+# steps_start NAME: starts it (environment as for start_traced)
+steps_start() {
+  steps_name=$1 steps_sent=0
+  mkfifo "$T/$1.in"
+  exec 3<>"$T/$1.in"
+  IN="$T/$1.in" start_traced "$1" "$LT_VICTIMS/heap_steps"
+}
+
+# step COMMAND: sends it and waits (10 s at most) for its "ok" line
+step() {
+  local i
+  echo "$1" >&3
+  steps_sent=$((steps_sent + 1))
+  for ((i = 0; i < 200; i++)); do
+    (($(wc -l <"$T/$steps_name.out") >= steps_sent)) && return 0
+    sleep 0.05
+  done
+  echo "no answer to '$1'"
+  return 1
+}
+
+# steps_end: end of input; the victim returns from main; sets rc
+steps_end() {
+  exec 3>&-
+  wait "$tpid"
+  rc=$?
+}
+
+# snap_signal PID SEQ [SIGNAL]: sends the snapshot signal and waits for file SEQ
+snap_signal() {
+  kill -s "${3:-USR1}" "$1"
+  wait_for "$(profile "$1" "$2")" 20
 }

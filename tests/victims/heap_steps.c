@@ -1,0 +1,92 @@
+/* A program driven line by line from stdin, so that a test can take
+ * snapshots between known steps. After each command it prints "ok COMMAND"
+ * (flushed) on stdout.
+ *
+ *   early N S      leak_early leaks N blocks of S bytes
+ *   late N S       leak_late leaks N blocks of S bytes
+ *   temp N S       temp_alloc allocates N blocks of S bytes, kept until free-temp
+ *                  (at most 100000 in all)
+ *   free-temp      frees the temp blocks
+ *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
+ *   chdir DIR      chdir(DIR)
+ *   exit CODE      exit(CODE) (the exit snapshot runs)
+ * End of input returns 0 from main.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+
+#define TEMP_MAX 100000
+static void *temp[TEMP_MAX]; /* static: the program's only blocks are the ones it is told to make */
+static size_t temp_count;
+
+static void must(void *p)
+{
+    if (!p) {
+        fprintf(stderr, "allocation failed\n");
+        exit(3);
+    }
+}
+
+NOINLINE static void leak_early(long n, size_t s)
+{
+    for (long i = 0; i < n; i++)
+        must(malloc(s));
+}
+
+NOINLINE static void leak_late(long n, size_t s)
+{
+    for (long i = 0; i < n; i++)
+        must(malloc(s));
+}
+
+NOINLINE static void leak_inner(long n, size_t s)
+{
+    for (long i = 0; i < n; i++)
+        must(malloc(s));
+}
+
+NOINLINE static void leak_outer(long n, size_t s) { leak_inner(n, s); }
+
+NOINLINE static void temp_alloc(long n, size_t s)
+{
+    for (long i = 0; i < n && temp_count < TEMP_MAX; i++)
+        must(temp[temp_count++] = malloc(s));
+}
+
+NOINLINE static void free_temp(void)
+{
+    for (size_t i = 0; i < temp_count; i++)
+        free(temp[i]);
+    temp_count = 0;
+}
+
+int main(void)
+{
+    char line[4096], arg[4096];
+    long n;
+    size_t s;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while (fgets(line, sizeof line, stdin)) {
+        line[strcspn(line, "\n")] = 0;
+        if (sscanf(line, "early %ld %zu", &n, &s) == 2)
+            leak_early(n, s);
+        else if (sscanf(line, "late %ld %zu", &n, &s) == 2)
+            leak_late(n, s);
+        else if (sscanf(line, "temp %ld %zu", &n, &s) == 2)
+            temp_alloc(n, s);
+        else if (sscanf(line, "inner %ld %zu", &n, &s) == 2)
+            leak_outer(n, s);
+        else if (strcmp(line, "free-temp") == 0)
+            free_temp();
+        else if (sscanf(line, "chdir %4095s", arg) == 1 && chdir(arg) != 0)
+            perror("chdir");
+        else if (sscanf(line, "exit %ld", &n) == 1)
+            exit((int)n);
+        printf("ok %s\n", line);
+    }
+    return 0;
+}
