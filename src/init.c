@@ -6,6 +6,7 @@
 #include "config.h"
 #include "fdtable.h"
 #include "heap.h"
+#include "http.h"
 #include "live.h"
 #include "log.h"
 #include "resolve.h"
@@ -28,6 +29,7 @@ static int init_tables(void)
     lt_heap_init();
     lt_fd_init();
     lt_trigger_init();
+    lt_http_init();
     return LT_READY;
 }
 
@@ -62,6 +64,7 @@ __attribute__((constructor)) static void lt_constructor(void)
         return;
     bool entered = lt_guard_enter();
     lt_trigger_start_thread();
+    lt_http_start_thread();
     if (entered)
         lt_guard_leave();
 }

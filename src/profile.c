@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "profile.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -67,25 +69,52 @@ static int64_t objects(int64_t fixed)
     return (fixed + LT_OBJ_ONE / 2) / LT_OBJ_ONE;
 }
 
-/* The sample values of a stack for this kind of profile; false to skip it. */
-static bool stack_values(enum lt_profile_kind kind, const struct lt_stack *s, int64_t *v)
+/* The sample values of a stack for this kind of profile, less the base if
+ * any; false when the stack belongs to the other kind or all values are 0. */
+static bool stack_values(enum lt_profile_kind kind, uint32_t id,
+                         const struct lt_profile_base *base, int64_t *v)
 {
-    int64_t ao = atomic_load_explicit(&s->alloc_objects, memory_order_relaxed);
-    int64_t io = atomic_load_explicit(&s->inuse_objects, memory_order_relaxed);
+    const struct lt_stack *s = lt_stacks_get(id);
+    bool heap = s->tag == LT_TAG_HEAP;
+    bool fd = s->tag >= LT_TAG_FD_FIRST && s->tag < LT_TAG_FD_FIRST + LT_FD_KIND_COUNT;
+    if (kind == LT_PROFILE_HEAP ? !heap : !fd)
+        return false;
+    int64_t ao = objects(atomic_load_explicit(&s->alloc_objects, memory_order_relaxed));
+    int64_t io = objects(atomic_load_explicit(&s->inuse_objects, memory_order_relaxed));
+    int n = kinds[kind].ntypes;
     if (kind == LT_PROFILE_HEAP) {
-        if (s->tag != LT_TAG_HEAP)
-            return false;
-        v[0] = objects(ao);
+        v[0] = ao;
         v[1] = atomic_load_explicit(&s->alloc_bytes, memory_order_relaxed);
-        v[2] = objects(io);
+        v[2] = io;
         v[3] = atomic_load_explicit(&s->inuse_bytes, memory_order_relaxed);
     } else {
-        if (s->tag < LT_TAG_FD_FIRST || s->tag >= LT_TAG_FD_FIRST + LT_FD_KIND_COUNT)
-            return false;
-        v[0] = objects(ao);
-        v[1] = objects(io);
+        v[0] = ao;
+        v[1] = io;
     }
-    return v[0] != 0 || v[1] != 0 || (kind == LT_PROFILE_HEAP && v[2] != 0);
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        if (base && id <= base->count)
+            v[i] -= base->values[id][i];
+        any = any || v[i] != 0;
+    }
+    return any;
+}
+
+bool lt_profile_base_take(enum lt_profile_kind kind, struct lt_profile_base *base)
+{
+    base->count = lt_stacks_count();
+    base->values = lt_raw_calloc((size_t)base->count + 1, sizeof *base->values);
+    if (!base->values)
+        return false;
+    for (uint32_t id = 1; id <= base->count; id++)
+        stack_values(kind, id, NULL, base->values[id]);
+    return true;
+}
+
+void lt_profile_base_release(struct lt_profile_base *base)
+{
+    lt_raw_free(base->values);
+    base->values = NULL;
 }
 
 static uint64_t location_id(struct builder *b, uintptr_t pc)
@@ -112,13 +141,14 @@ static uint64_t location_id(struct builder *b, uintptr_t pc)
     return loc->id;
 }
 
-static void add_samples(struct builder *b, enum lt_profile_kind kind)
+static void add_samples(struct builder *b, enum lt_profile_kind kind,
+                        const struct lt_profile_base *base)
 {
     uint32_t n = lt_stacks_count();
     for (uint32_t id = 1; id <= n; id++) {
         const struct lt_stack *s = lt_stacks_get(id);
-        int64_t values[4];
-        if (!stack_values(kind, s, values))
+        int64_t values[LT_PROFILE_VALUES_MAX];
+        if (!stack_values(kind, id, base, values))
             continue;
         size_t depth = s->depth ? s->depth : 1;
         for (size_t i = 0; i < depth; i++)
@@ -205,7 +235,8 @@ static void release(struct builder *b)
     lt_raw_free(b);
 }
 
-bool lt_profile_build(enum lt_profile_kind kind, struct lt_buf *gz)
+bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *base,
+                      struct lt_buf *gz)
 {
     struct builder *b = lt_raw_calloc(1, sizeof *b);
     if (!b)
@@ -219,7 +250,7 @@ bool lt_profile_build(enum lt_profile_kind kind, struct lt_buf *gz)
     lt_pprof_begin(&b->enc);
     for (int i = 0; i < k->ntypes; i++)
         lt_pprof_sample_type(&b->enc, k->types[i][0], k->types[i][1]);
-    add_samples(b, kind);
+    add_samples(b, kind, base);
     bool symbolize = lt_symbolize_begin();
     for (size_t i = 0; i < b->location_count; i++)
         add_location(b, b->order[i], symbolize);
@@ -232,4 +263,61 @@ bool lt_profile_build(enum lt_profile_kind kind, struct lt_buf *gz)
                               k->default_type, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, gz);
     release(b);
     return ok;
+}
+
+static void text_printf(struct lt_buf *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void text_printf(struct lt_buf *out, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        lt_buf_put(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void text_frames(struct lt_buf *out, const struct lt_stack *s, bool symbolize)
+{
+    for (int i = 0; i < s->depth; i++) {
+        struct lt_sym_line lines[MAX_LINES];
+        int mapping, n = symbolize ? lt_symbolize_pc(s->frames[i] - 1, lines, MAX_LINES, &mapping) : 0;
+        if (n == 0)
+            text_printf(out, "#\t%#lx\n", (unsigned long)(s->frames[i] - 1));
+        for (int k = 0; k < n; k++)
+            text_printf(out, "#\t%#lx\t%s\t%s:%ld\n", (unsigned long)(s->frames[i] - 1),
+                        lines[k].function, lines[k].file ? lines[k].file : "?", (long)lines[k].line);
+    }
+    if (s->depth == 0)
+        text_printf(out, "#\t%s\n", NO_STACK_NAME);
+}
+
+bool lt_profile_text(enum lt_profile_kind kind, const struct lt_profile_base *base,
+                     struct lt_buf *out)
+{
+    const struct profile_kind *k = &kinds[kind];
+    text_printf(out, "# leaktrace %s profile%s: one entry per stack\n#", kind == LT_PROFILE_HEAP ? "heap" : "descriptor",
+                base ? " (growth over the requested seconds)" : "");
+    for (int i = 0; i < k->ntypes; i++)
+        text_printf(out, " %s/%s", k->types[i][0], k->types[i][1]);
+    text_printf(out, "%s\n", kind == LT_PROFILE_FD ? " kind" : "");
+    bool symbolize = lt_symbolize_begin();
+    uint32_t n = lt_stacks_count();
+    for (uint32_t id = 1; id <= n; id++) {
+        const struct lt_stack *s = lt_stacks_get(id);
+        int64_t v[LT_PROFILE_VALUES_MAX];
+        if (!stack_values(kind, id, base, v))
+            continue;
+        text_printf(out, "\n");
+        for (int i = 0; i < k->ntypes; i++)
+            text_printf(out, "%s%ld", i ? " " : "", (long)v[i]);
+        if (kind == LT_PROFILE_FD)
+            text_printf(out, " %s", lt_fd_kind_name(s->tag - LT_TAG_FD_FIRST));
+        text_printf(out, "\n");
+        text_frames(out, s, symbolize);
+    }
+    lt_symbolize_end();
+    return !out->failed;
 }

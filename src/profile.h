@@ -3,12 +3,32 @@
 #define LT_PROFILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pprof_enc.h"
 
 enum lt_profile_kind { LT_PROFILE_HEAP, LT_PROFILE_FD };
 
-/* Writes the gzipped profile.proto into *gz; false if memory ran out. */
-bool lt_profile_build(enum lt_profile_kind kind, struct lt_buf *gz);
+#define LT_PROFILE_VALUES_MAX 4
+
+/* Counter values of every stack at one moment, to report growth since then
+ * (the HTTP endpoint's ?seconds=N). */
+struct lt_profile_base {
+    uint32_t count;
+    int64_t (*values)[LT_PROFILE_VALUES_MAX]; /* by stack id */
+};
+
+bool lt_profile_base_take(enum lt_profile_kind kind, struct lt_profile_base *base);
+void lt_profile_base_release(struct lt_profile_base *base);
+
+/* Writes the gzipped profile.proto into *gz; false if memory ran out. With a
+ * base, values are the differences since it was taken. */
+bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *base,
+                      struct lt_buf *gz);
+
+/* The same samples as text, one per stack with its symbolized frames
+ * (?debug=1 of the HTTP endpoint). */
+bool lt_profile_text(enum lt_profile_kind kind, const struct lt_profile_base *base,
+                     struct lt_buf *out);
 
 #endif

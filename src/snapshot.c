@@ -67,7 +67,7 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data)
 static bool write_profile(enum lt_profile_kind kind, const char *path)
 {
     struct lt_buf gz = {0};
-    bool ok = lt_profile_build(kind, &gz);
+    bool ok = lt_profile_build(kind, NULL, &gz);
     if (!ok)
         lt_warn("out of memory while building %s", path);
     else
@@ -95,13 +95,6 @@ void lt_snapshot_write(void)
 void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }
 void lt_snapshot_unlock(void) { pthread_mutex_unlock(&snapshot_lock); }
 
-bool lt_snapshot_build(enum lt_profile_kind kind, struct lt_buf *gz)
-{
-    pthread_mutex_lock(&snapshot_lock);
-    bool ok = lt_profile_build(kind, gz);
-    pthread_mutex_unlock(&snapshot_lock);
-    return ok;
-}
 
 void lt_snapshot_after_fork_child(void)
 {

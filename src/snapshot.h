@@ -14,9 +14,6 @@ void lt_snapshot_unlock(void);
  * The caller holds the snapshot lock. Never called in a signal handler. */
 void lt_snapshot_write(void);
 
-/* Builds one profile into memory without touching SEQ (the HTTP endpoint). */
-bool lt_snapshot_build(enum lt_profile_kind kind, struct lt_buf *gz);
-
 /* In a forked child: SEQ restarts, the lock is fresh. */
 void lt_snapshot_after_fork_child(void);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "http.h"
 #include "init.h"
 #include "live.h"
 #include "log.h"
@@ -197,6 +198,7 @@ static void after_fork_child(void)
     lt_stacks_reset_alloc();
     lt_snapshot_after_fork_child();
     lt_symbolize_forget();
+    lt_http_after_fork_child();
     /* The parent's pipe and thread are the parent's: make our own. */
     if (wake_pipe[0] >= 0) {
         close(wake_pipe[0]);

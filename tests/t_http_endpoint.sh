@@ -1,0 +1,74 @@
+# LEAKTRACE_HTTP: go tool pprof and curl against a traced victim.
+. "$LT_TESTS/lib.sh"
+V=$LT_VICTIMS/http_grow
+client() { timeout 30 python3 "$LT_TESTS/http_client.py" "$@"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+count=100 size=1000 ticks=300 tick_size=500
+port=$(free_port)
+url=http://127.0.0.1:$port/debug/pprof
+
+# Started directly (not through a function), so that $! is the victim itself.
+LD_PRELOAD=$LT_LIB LEAKTRACE_OUT=$T/p LEAKTRACE_HTTP=127.0.0.1:$port LEAKTRACE_AT_EXIT=0 \
+  "$V" $count $size $ticks $tick_size >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$T/out" && break; sleep 0.1; done
+
+# The whole heap, straight from the endpoint, read by go tool pprof.
+timeout 60 go tool pprof -proto "$url/heap" >"$T/heap.pb.gz" 2>/dev/null
+expect "inuse_space at initial_site via $url/heap" $((count * size)) \
+  "$(total "$T/heap.pb.gz" inuse_space initial_site)"
+expect "inuse_objects at initial_site" $count "$(total "$T/heap.pb.gz" inuse_objects initial_site)"
+expect "fetching writes no file and takes no SEQ" 0 "$(ls "$T" | grep -c '^p\.')"
+expect_true "curl gets the fd profile" timeout 30 curl -sf -o "$T/fd.pb.gz" "$url/fd"
+expect_true "the fd profile reads with go tool pprof" go tool pprof -raw "$T/fd.pb.gz" >/dev/null
+
+# The index lists the endpoints, as Go's does.
+index=$(timeout 30 curl -sf "$url/")
+expect_true "index links heap" grep -q 'href="heap' <<<"$index"
+expect_true "index links fd" grep -q 'href="fd' <<<"$index"
+
+# ?seconds=2: only what grew in those seconds.
+timeout 60 curl -sf -o "$T/delta.pb.gz" "$url/heap?seconds=2"
+grown=$(total "$T/delta.pb.gz" inuse_objects tick_site)
+expect "delta: nothing of initial_site" 0 "$(total "$T/delta.pb.gz" inuse_space initial_site)"
+expect "delta: tick_site bytes = objects x $tick_size" $((grown * tick_size)) \
+  "$(total "$T/delta.pb.gz" inuse_space tick_site)"
+expect_true "delta: 10 to 30 ticks of 100 ms in 2 s ($grown)" test "$grown" -ge 10 -a "$grown" -le 30
+
+# ?debug=1: text naming the leak site with its exact bytes.
+text=$(timeout 30 curl -sf "$url/heap?debug=1")
+expect_true "debug=1 names initial_site" grep -q initial_site <<<"$text"
+expect_true "debug=1 gives its bytes" grep -q "^$count $((count * size)) $count $((count * size))$" <<<"$text"
+
+# Bad clients get an error status, slow ones a timeout, and neither stalls
+# the program or the snapshot signal.
+expect "garbage -> 400" 400 "$(client status "$port" 'garbage\r\n\r\n')"
+expect "POST -> 405" 405 "$(client status "$port" 'POST /debug/pprof/heap HTTP/1.1\r\n\r\n')"
+expect "unknown path -> 404" 404 "$(client status "$port" 'GET /nope HTTP/1.1\r\n\r\n')"
+expect "huge header -> 431" 431 "$(client big "$port")"
+client hold "$port" 8 &
+holder=$!
+sleep 0.5
+before=$(grep -c tick "$T/out")
+kill -USR1 $pid
+expect_true "snapshot signal served while a client stalls the endpoint" wait_for "$(profile $pid 1)" 10
+sleep 1
+after=$(grep -c tick "$T/out")
+expect_true "the program kept working during the stall ($before -> $after ticks)" test $((after - before)) -ge 5
+wait $holder
+expect "endpoint answers again after the stalled client" 200 \
+  "$(client status "$port" 'GET /debug/pprof/heap HTTP/1.1\r\n\r\n')"
+
+# The port is taken: one error line, the program runs on.
+LEAKTRACE_HTTP=127.0.0.1:$port traced "$V" 1 10 0 0 >"$T/out2" 2>"$T/err2"
+expect "port in use: program exit code" 0 $?
+expect "port in use: program output unchanged" ready "$(cat "$T/out2")"
+expect "port in use: one error line" 1 "$(grep -c "LEAKTRACE_HTTP=127.0.0.1:$port: cannot listen" "$T/err2")"
+
+# A non-loopback address is refused unless allowed.
+LEAKTRACE_HTTP=0.0.0.0:$(free_port) traced "$V" 1 10 0 0 >/dev/null 2>"$T/err3"
+expect "0.0.0.0 refused without LEAKTRACE_HTTP_ALLOW_REMOTE" 1 "$(grep -c 'not a loopback address' "$T/err3")"
+
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
+finish
