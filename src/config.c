@@ -195,4 +195,5 @@ void lt_config_load(void)
     lt_config.sample = (uint64_t)load_long("LEAKTRACE_SAMPLE", 0, 0, 1L << 40);
     lt_config.fd = load_bool("LEAKTRACE_FD", true);
     load_http();
+    lt_config.report = load_bool("LEAKTRACE_REPORT", true);
 }

@@ -18,6 +18,7 @@ struct lt_config {
     bool fd;
     char http[256];            /* HOST:PORT, empty: off */
     bool quiet;
+    bool report;               /* leak report on stderr at exit */
 };
 
 extern struct lt_config lt_config;

@@ -76,8 +76,9 @@ static bool write_profile(enum lt_profile_kind kind, const char *path)
     return ok;
 }
 
-void lt_snapshot_write(void)
+const char *lt_snapshot_write(void)
 {
+    static char written[NAME_MAX_LEN];
     char heap_path[NAME_MAX_LEN], fd_path[NAME_MAX_LEN];
     unsigned seq = ++snapshot_seq;
     int pid = (int)getpid();
@@ -86,10 +87,13 @@ void lt_snapshot_write(void)
     bool ok = write_profile(LT_PROFILE_HEAP, heap_path);
     if (lt_config.fd)
         ok = write_profile(LT_PROFILE_FD, fd_path) && ok;
-    if (ok)
-        lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");
-    else
+    if (!ok) {
         lt_warn("snapshot %04u of process %d is incomplete (see above)", seq, pid);
+        return NULL;
+    }
+    lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");
+    memcpy(written, heap_path, sizeof written);
+    return written;
 }
 
 void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }

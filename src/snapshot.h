@@ -11,8 +11,9 @@ void lt_snapshot_lock(void);
 void lt_snapshot_unlock(void);
 
 /* Takes the next SEQ and writes PREFIX.PID.SEQ.heap.pb.gz (and .fd.pb.gz).
- * The caller holds the snapshot lock. Never called in a signal handler. */
-void lt_snapshot_write(void);
+ * The caller holds the snapshot lock. Never called in a signal handler.
+ * Returns the heap file's path (valid until the next call), NULL on error. */
+const char *lt_snapshot_write(void);
 
 /* In a forked child: SEQ restarts, the lock is fresh. */
 void lt_snapshot_after_fork_child(void);

@@ -17,6 +17,7 @@
 #include "init.h"
 #include "live.h"
 #include "log.h"
+#include "report.h"
 #include "snapshot.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -167,8 +168,8 @@ void lt_trigger_at_exit(void)
     lt_snapshot_lock();
     if (drain_wake_pipe())
         lt_snapshot_write();
-    if (lt_config.at_exit)
-        lt_snapshot_write();
+    const char *heap_path = lt_config.at_exit ? lt_snapshot_write() : NULL;
+    lt_report_at_exit(heap_path);
 }
 
 /* --- fork --- */

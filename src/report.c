@@ -1,0 +1,85 @@
+#include "report.h"
+
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+#define REPORT_STACKS 5
+#define REPORT_FRAMES 4
+
+struct site {
+    uint32_t id;
+    int64_t bytes, objects;
+};
+
+static int64_t live_objects(const struct lt_stack *s)
+{
+    return (atomic_load_explicit(&s->inuse_objects, memory_order_relaxed) + LT_OBJ_ONE / 2) /
+           LT_OBJ_ONE;
+}
+
+/* Keeps top[] sorted by bytes, largest first. */
+static void consider(struct site *top, struct site candidate)
+{
+    for (int i = 0; i < REPORT_STACKS; i++) {
+        if (candidate.bytes <= top[i].bytes)
+            continue;
+        for (int k = REPORT_STACKS - 1; k > i; k--)
+            top[k] = top[k - 1];
+        top[i] = candidate;
+        return;
+    }
+}
+
+static void print_frames(const struct lt_stack *s, bool symbolize)
+{
+    int shown = 0;
+    for (int i = 0; i < s->depth && shown < REPORT_FRAMES; i++) {
+        struct lt_sym_line lines[REPORT_FRAMES];
+        int mapping, n = symbolize ? lt_symbolize_pc(s->frames[i] - 1, lines, REPORT_FRAMES, &mapping) : 0;
+        if (n == 0)
+            lt_info("      #%d %#lx", shown++, (unsigned long)(s->frames[i] - 1));
+        for (int k = 0; k < n && shown < REPORT_FRAMES; k++) {
+            if (lines[k].file)
+                lt_info("      #%d %s %s:%ld", shown++, lines[k].function, lines[k].file,
+                        (long)lines[k].line);
+            else
+                lt_info("      #%d %s", shown++, lines[k].function);
+        }
+    }
+}
+
+void lt_report_at_exit(const char *heap_path)
+{
+    if (!lt_config.report || lt_config.quiet)
+        return;
+    struct site top[REPORT_STACKS] = {{0}};
+    int64_t bytes = 0, objects = 0;
+    uint32_t n = lt_stacks_count(), stacks = 0;
+    for (uint32_t id = 1; id <= n; id++) {
+        const struct lt_stack *s = lt_stacks_get(id);
+        int64_t b = atomic_load_explicit(&s->inuse_bytes, memory_order_relaxed);
+        if (s->tag != LT_TAG_HEAP || b <= 0)
+            continue;
+        struct site site = {id, b, live_objects(s)};
+        bytes += site.bytes;
+        objects += site.objects;
+        stacks++;
+        consider(top, site);
+    }
+    lt_info("%lld bytes in %lld objects still live at exit, from %u call stacks%s",
+            (long long)bytes, (long long)objects, stacks, stacks ? "; the largest:" : "");
+    bool symbolize = stacks && lt_symbolize_begin();
+    for (int i = 0; i < REPORT_STACKS && top[i].bytes > 0; i++) {
+        lt_info("  %lld bytes in %lld objects allocated from:", (long long)top[i].bytes,
+                (long long)top[i].objects);
+        print_frames(lt_stacks_get(top[i].id), symbolize);
+    }
+    if (stacks)
+        lt_symbolize_end();
+    if (heap_path && stacks)
+        lt_info("full profile: go tool pprof -top %s", heap_path);
+}

@@ -1,0 +1,30 @@
+# The leak report at exit: totals, the largest stacks, the exit snapshot.
+. "$LT_TESTS/lib.sh"
+V=$LT_VICTIMS/http_grow   # leaks COUNT x SIZE in initial_site, then TICKS x TICK_SIZE in tick_site
+count=40 size=300 ticks=2 tick_size=7
+
+(cd "$T" && traced "$V" $count $size $ticks $tick_size >"$T/out" 2>"$T/err")
+expect "program exit code" 0 $?
+expect "program output unchanged" "ready tick 1 tick 2" "$(tr '\n' ' ' <"$T/out" | sed 's/ $//')"
+pid=$(sed -n 's/.*wrote .*p\.\([0-9]*\)\.0001\.heap.*/\1/p' "$T/err")
+heap=$(profile "$pid" 1)
+live=$(query sum "$heap" inuse_space)
+objects=$(query sum "$heap" inuse_objects)
+expect "report: totals equal the exit snapshot's" 1 \
+  "$(grep -c "^leaktrace: $live bytes in $objects objects still live at exit" "$T/err")"
+expect "report: the leak site's stack with its exact bytes" 1 \
+  "$(grep -c "^leaktrace:   $((count * size)) bytes in $count objects allocated from:" "$T/err")"
+expect_true "report: names initial_site with file:line" \
+  grep -q '^leaktrace:       #0 initial_site .*http_grow.c:[0-9]' "$T/err"
+expect_true "report: names tick_site" grep -q ' tick_site ' "$T/err"
+expect "report: points at the exit snapshot" 1 \
+  "$(grep -c "^leaktrace: full profile: go tool pprof -top $heap$" "$T/err")"
+
+(cd "$T" && LEAKTRACE_REPORT=0 traced "$V" 1 10 0 0 >/dev/null 2>"$T/err0")
+expect "LEAKTRACE_REPORT=0: no report" 0 "$(grep -c 'still live at exit' "$T/err0")"
+(cd "$T" && LEAKTRACE_QUIET=1 traced "$V" 1 10 0 0 >/dev/null 2>"$T/errq")
+expect "LEAKTRACE_QUIET=1: nothing on stderr" 0 "$(wc -c <"$T/errq")"
+(cd "$T" && LEAKTRACE_AT_EXIT=0 traced "$V" 1 10 0 0 >/dev/null 2>"$T/errn")
+expect "no exit snapshot: the report still comes" 1 "$(grep -c 'still live at exit' "$T/errn")"
+expect "no exit snapshot: no file to point at" 0 "$(grep -c 'full profile' "$T/errn")"
+finish
