@@ -41,12 +41,14 @@ run_traced() {
 }
 
 # start_traced NAME COMMAND...: the same in the background; sets vpid and
-# tpid (what to `wait` for). ${TIMEOUT:-60} seconds at most.
+# tpid (what to `wait` for). ${TIMEOUT:-60} seconds at most. LEAKTRACE_OUT
+# is $T/p unless set; DEFAULT_OUT=1 leaves it unset.
 start_traced() {
-  local name=$1
+  local name=$1 out=("LEAKTRACE_OUT=${LEAKTRACE_OUT:-$T/p}")
   shift
+  [[ ${DEFAULT_OUT:-} == 1 ]] && out=(-u LEAKTRACE_OUT)
   rm -f "$T/$name.pid"
-  LEAKTRACE_OUT=${LEAKTRACE_OUT:-$T/p} timeout -s KILL "${TIMEOUT:-60}" \
+  env "${out[@]}" timeout -s KILL "${TIMEOUT:-60}" \
     bash -c 'echo $$ >"$0"; LD_PRELOAD=$LT_LIB exec "$@"' "$T/$name.pid" "$@" \
     <"${IN:-/dev/null}" >"$T/$name.out" 2>"$T/$name.err" 3>&- &
   tpid=$!
