@@ -42,13 +42,14 @@ run_traced() {
 
 # start_traced NAME COMMAND...: the same in the background; sets vpid and
 # tpid (what to `wait` for). ${TIMEOUT:-60} seconds at most. LEAKTRACE_OUT
-# is $T/p unless set; DEFAULT_OUT=1 leaves it unset.
+# is $T/p unless set; DEFAULT_OUT=1 leaves it unset. The leak report at exit
+# is off unless LEAKTRACE_REPORT is set: these tests read stderr line by line.
 start_traced() {
   local name=$1 out=("LEAKTRACE_OUT=${LEAKTRACE_OUT:-$T/p}")
   shift
   [[ ${DEFAULT_OUT:-} == 1 ]] && out=(-u LEAKTRACE_OUT)
   rm -f "$T/$name.pid"
-  env "${out[@]}" timeout -s KILL "${TIMEOUT:-60}" \
+  env "${out[@]}" LEAKTRACE_REPORT="${LEAKTRACE_REPORT:-0}" timeout -s KILL "${TIMEOUT:-60}" \
     bash -c 'echo $$ >"$0"; LD_PRELOAD=$LT_LIB exec "$@"' "$T/$name.pid" "$@" \
     <"${IN:-/dev/null}" >"$T/$name.out" 2>"$T/$name.err" 3>&- &
   tpid=$!

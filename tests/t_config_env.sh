@@ -1,0 +1,53 @@
+# Bad LEAKTRACE_* values: one stderr line each, of the exact form
+# `leaktrace: LEAKTRACE_X=value: <why>; using <default>`, the default (or the
+# clamped value) used, the program's output and exit code unchanged.
+source "$LT_TESTS/lib.sh"
+source "$LT_TESTS/lib_heap.sh"
+
+n=20 s=100 code=5
+printf 'inner %d %d\nexit %d\n' $n $s $code >"$T/cmds"
+v=$LT_VICTIMS/heap_steps
+timeout 30 "$v" <"$T/cmds" >"$T/plain.out" 2>"$T/plain.err"
+expect "untraced exit code" $code $?
+
+# VARIABLE VALUE USING (what the warning says is used instead)
+cases=(
+  LEAKTRACE_DEPTH abc 64
+  LEAKTRACE_DEPTH 0 1
+  LEAKTRACE_DEPTH 9999 256
+  LEAKTRACE_DEPTH -3 1
+  LEAKTRACE_SIGNAL bogus USR1
+  LEAKTRACE_SIGNAL KILL USR1
+  LEAKTRACE_SIGNAL RTMIN+999 USR1
+  LEAKTRACE_INTERVAL -1 0
+  LEAKTRACE_INTERVAL soon 0
+  LEAKTRACE_SAMPLE x 0
+  LEAKTRACE_SAMPLE -5 0
+  LEAKTRACE_FD 2 1
+  LEAKTRACE_AT_EXIT yes 1
+  LEAKTRACE_QUIET 2 0
+)
+IN=$T/cmds
+for ((c = 0; c < ${#cases[@]}; c += 3)); do
+  var=${cases[c]} val=${cases[c + 1]} using=${cases[c + 2]} name=case$c
+  echo "--- $var=$val"
+  export "$var=$val"
+  LEAKTRACE_FD=${LEAKTRACE_FD:-0} run_traced $name "$v"
+  unset "$var"
+  expect "exit code" $code "$rc"
+  expect_true "program output unchanged" cmp -s "$T/plain.out" "$T/$name.out"
+  lines=$(leaktrace_lines "$T/$name.err")
+  expect "warning lines" 1 "$(grep -c . <<<"$lines")"
+  prefix="leaktrace: $var=$val: "
+  expect_true "warning has the form '$prefix<why>; using $using' ($lines)" \
+    grep -qxE "$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$prefix").+; using $using" <<<"$lines"
+  # the tracer kept working with the default (or clamped) value
+  f=$(profile $vpid 1)
+  check_site "$f" leak_inner $n $((n * s)) $n $((n * s))
+  depth=$(query frames "$f" leak_inner | wc -w)
+  case "$var=$val" in
+    LEAKTRACE_DEPTH=0 | LEAKTRACE_DEPTH=-3) expect "frames kept" 1 "$depth" ;;
+    *) expect_true "whole stack kept ($depth frames)" [ "$depth" -ge 5 ] ;;
+  esac
+done
+finish
