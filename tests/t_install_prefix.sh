@@ -4,7 +4,7 @@
 # program and its snapshot holds the program's leak.
 source "$LT_TESTS/lib.sh"
 unset LEAKTRACE_OUT LEAKTRACE_SIGNAL LEAKTRACE_AT_EXIT LEAKTRACE_INTERVAL LEAKTRACE_DEPTH \
-  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LEAKTRACE_LIB LD_PRELOAD
+  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LEAKTRACE_REPORT LEAKTRACE_LIB LD_PRELOAD
 build=$(dirname "$LT_LIB")
 P=$T/prefix
 
@@ -27,7 +27,7 @@ expect "traced program exit code" 0 $?
 pid=$(sed -n 's/^PID=//p' <<<"$out")
 heap=$T/run/leaktrace.$pid.0001.heap.pb.gz
 expect "the installed library was preloaded" "$P/lib/libleaktrace.so" "$(sed -n 's/^LD_PRELOAD=//p' <<<"$out")"
-expect "stderr line" "leaktrace: wrote $heap $T/run/leaktrace.$pid.0001.fd.pb.gz" "$(cat "$T/err")"
+expect "stderr line" "leaktrace: wrote $heap $T/run/leaktrace.$pid.0001.fd.pb.gz" "$(grep '^leaktrace: wrote' "$T/err")"
 expect "leaked bytes in the exit snapshot" $((count * size)) "$(total "$heap" inuse_space leak_inner)"
 expect "leaked blocks in the exit snapshot" $count "$(total "$heap" inuse_objects leak_inner)"
 expect "file mode" 600 "$(stat -c %a "$heap")"

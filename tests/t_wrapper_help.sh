@@ -18,6 +18,7 @@ done <<'MAP'
 --interval LEAKTRACE_INTERVAL=
 --no-fd LEAKTRACE_FD=0
 --no-exit-dump LEAKTRACE_AT_EXIT=0
+--no-report LEAKTRACE_REPORT=0
 --http LEAKTRACE_HTTP=
 --quiet LEAKTRACE_QUIET=1
 MAP

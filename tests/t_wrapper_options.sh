@@ -6,7 +6,7 @@ source "$LT_TESTS/lib.sh"
 W=$LT_ROOT/scripts/leaktrace
 V=$LT_VICTIMS/wrapper_env
 unset LEAKTRACE_OUT LEAKTRACE_SIGNAL LEAKTRACE_AT_EXIT LEAKTRACE_INTERVAL LEAKTRACE_DEPTH \
-  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LD_PRELOAD
+  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LEAKTRACE_REPORT LD_PRELOAD
 export LEAKTRACE_LIB=$LT_LIB
 
 # run NAME [OPTIONS] -- COUNT SIZE [VICTIM ARGS]: the wrapper runs the victim in
@@ -30,13 +30,13 @@ count=3 size=1000
 run plain -- $count $size
 p=$(file plain leaktrace 1)
 expect "no option: exit code" 0 "$(cat "$T/plain.rc")"
-for v in OUT SIGNAL AT_EXIT INTERVAL DEPTH SAMPLE FD HTTP QUIET; do
+for v in OUT SIGNAL AT_EXIT INTERVAL DEPTH SAMPLE FD HTTP QUIET REPORT; do
   expect "no option: LEAKTRACE_$v" unset "$(var plain LEAKTRACE_$v)"
 done
 expect "no option: leaked bytes in the exit snapshot" $((count * size)) \
   "$(total "$p" inuse_space leak_inner)"
 expect "no option: stderr line" \
-  "leaktrace: wrote $p $(file plain leaktrace 1 fd)" "$(grep wrote "$T/plain.err")"
+  "leaktrace: wrote $p $(file plain leaktrace 1 fd)" "$(grep '^leaktrace: wrote' "$T/plain.err")"
 frames=$(query frames "$p" leak_inner)
 expect_true "no option: full stack ($frames)" grep -q "^leak_inner leak_middle leak_outer main" <<<"$frames"
 
@@ -77,7 +77,7 @@ expect "--signal USR2: victim survived and exited normally" 0 "$(cat "$T/signal.
 expect "--signal USR2: leaked bytes in the signal snapshot" $((count * size)) \
   "$(total "$(file signal leaktrace 1)" inuse_space leak_inner)"
 expect_true "--no-exit-dump: no exit snapshot" test ! -e "$(file signal leaktrace 2)"
-expect "--no-exit-dump: one stderr line" 1 "$(grep -c wrote "$T/signal.err")"
+expect "--no-exit-dump: one stderr line" 1 "$(grep -c '^leaktrace: wrote' "$T/signal.err")"
 
 # --interval: snapshots without any signal.
 count=2 size=900 interval=0.2
@@ -95,13 +95,21 @@ run nofd --no-fd -- 1 100
 expect "--no-fd: variable" 0 "$(var nofd LEAKTRACE_FD)"
 expect_true "--no-fd: heap file" test -e "$(file nofd leaktrace 1)"
 expect_true "--no-fd: no fd file" test ! -e "$(file nofd leaktrace 1 fd)"
-expect "--no-fd: stderr line" "leaktrace: wrote $(file nofd leaktrace 1)" "$(grep wrote "$T/nofd.err")"
+expect "--no-fd: stderr line" "leaktrace: wrote $(file nofd leaktrace 1)" "$(grep '^leaktrace: wrote' "$T/nofd.err")"
 
 # --quiet: the file is written, the line is not.
 run quiet --quiet -- 1 100
 expect "--quiet: variable" 1 "$(var quiet LEAKTRACE_QUIET)"
 expect_true "--quiet: heap file" test -e "$(file quiet leaktrace 1)"
 expect "--quiet: stderr" "" "$(cat "$T/quiet.err")"
+
+# --no-report: no leak summary at exit (there is one without it).
+run report -- 2 100
+run noreport --no-report -- 2 100
+expect "--no-report: variable" 0 "$(var noreport LEAKTRACE_REPORT)"
+expect_true "without --no-report: the exit summary" grep -q "still live at exit" "$T/report.err"
+expect_true "--no-report: no exit summary" bash -c "! grep -q 'still live at exit' '$T/noreport.err'"
+expect_true "--no-report: the exit snapshot" test -e "$(file noreport leaktrace 1)"
 
 # --sample: with one sample per 2^40 bytes on average, a 4 kB leak is
 # (almost surely: p < 1e-8) not sampled at all; without, it is counted exactly.

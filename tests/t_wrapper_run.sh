@@ -5,7 +5,7 @@
 source "$LT_TESTS/lib.sh"
 V=$LT_VICTIMS/wrapper_env
 unset LEAKTRACE_OUT LEAKTRACE_SIGNAL LEAKTRACE_AT_EXIT LEAKTRACE_INTERVAL LEAKTRACE_DEPTH \
-  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LEAKTRACE_LIB LD_PRELOAD
+  LEAKTRACE_SAMPLE LEAKTRACE_FD LEAKTRACE_HTTP LEAKTRACE_QUIET LEAKTRACE_REPORT LEAKTRACE_LIB LD_PRELOAD
 
 # Two private trees, so that what the wrapper finds is known exactly.
 mkdir -p "$T/checkout/scripts" "$T/checkout/build" "$T/installed/bin" "$T/installed/lib" "$T/links"
