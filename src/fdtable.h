@@ -1,9 +1,17 @@
-/* Descriptor table: fd -> (stack id, kind), an array indexed by fd. */
+/* Descriptor table: fd -> stack id, an array indexed by fd.
+ *
+ * A slot holds 0 (not ours to count: inherited, or never seen), the id of
+ * the interned (stack, kind) that opened the descriptor (its tag carries the
+ * kind), or LT_FD_OWN: a descriptor of the tracer itself, which the program
+ * may not close (see lt_fd_release). The counters live in the stack table,
+ * so the fd profile is built like the heap one, O(distinct stacks). */
 #ifndef LT_FDTABLE_H
 #define LT_FDTABLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "config.h"
 
 enum lt_fd_kind {
     LT_FD_FILE,
@@ -18,11 +26,58 @@ enum lt_fd_kind {
     LT_FD_MEMFD,
     LT_FD_OTHER,
     LT_FD_KIND_COUNT,
+    LT_FD_PROBE = -1, /* not known from the call: look at the descriptor */
 };
 
 /* Label value of a kind, as the fd profile writes it. */
 const char *lt_fd_kind_name(enum lt_fd_kind kind);
 
+/* True once the table is up and LEAKTRACE_FD is on; the hooks pass
+ * straight through while it is false. */
+extern bool lt_fd_on;
+
 void lt_fd_init(void);
+
+/* The program's call stack above the hook, captured once for the one or
+ * two descriptors a call makes. Guard held. */
+struct lt_fd_site {
+    int depth;
+    uintptr_t frames[LT_DEPTH_MAX];
+};
+void lt_fd_site_capture(struct lt_fd_site *site);
+
+/* The program made fd at site (guard held). LT_FD_PROBE: kind from fstat. */
+void lt_fd_record(int fd, const struct lt_fd_site *site, enum lt_fd_kind kind);
+
+/* The program is about to close fd (call before the real close: the number
+ * can be handed out again at once). False: fd is the tracer's, and the
+ * program's close must not reach it. No guard needed. */
+bool lt_fd_release(int fd);
+
+/* Kind of copy, a duplicate of orig: orig's record's, else the descriptor's. */
+enum lt_fd_kind lt_fd_dup_kind(int orig, int copy);
+/* Kind from fstat (and, for anonymous inodes, /proc/self/fd). */
+enum lt_fd_kind lt_fd_probe(int fd);
+
+/* The program closes [first, last] (close_range, closefrom): releases every
+ * record in it, and calls close_span(lo, hi, arg) for each maximal run that
+ * holds no descriptor of the tracer's. Returns 0, or the first failing
+ * span's -1 (errno set by it). */
+int lt_fd_close_range(unsigned first, unsigned last,
+                      int (*close_span)(unsigned lo, unsigned hi, void *arg), void *arg);
+
+/* --- the tracer's own descriptors --- */
+
+/* fd was just made by the tracer (a hook called with the guard held):
+ * mark it LT_FD_OWN and make it close-on-exec; when `movable`, first move it
+ * to the top of the descriptor range so that the program's numbers are what
+ * they would be untraced. Returns the number the tracer must use. */
+int lt_fd_adopt(int fd, bool movable);
+
+/* The tracer is about to close fd. False: the number is no longer the
+ * tracer's (the program dup2'ed over it), so the tracer must leave it. */
+bool lt_fd_disown(int fd);
+
+bool lt_fd_is_own(int fd);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <semaphore.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,9 +22,16 @@
 #include "stacks.h"
 #include "symbolize.h"
 
-/* The signal handler only writes a byte here: async-signal-safe, and a full
- * pipe already holds a pending wake-up, so nothing is lost. */
-static int wake_pipe[2] = {-1, -1};
+/* The snapshot signal's handler counts a request and posts the semaphore
+ * (both async-signal-safe); the snapshot thread waits on it. No descriptor:
+ * a program that closes every descriptor at start-up (a close loop,
+ * close_range, closefrom) or dup2s over one cannot take the wake-up channel
+ * away, nor have the handler write into a file that reused its number.
+ * Requests are taken only under the snapshot lock, so exit sees each one
+ * either pending or written. */
+static sem_t wake;
+static bool wake_ready;
+static _Atomic unsigned wake_requests;
 
 static _Atomic bool signal_owned;
 
@@ -52,21 +59,19 @@ static void on_snapshot_signal(int sig)
 {
     (void)sig;
     int saved = errno;
-    char byte = 's';
-    if (write(wake_pipe[1], &byte, 1) < 0) {
-        /* full (a wake-up is pending anyway) or closed: nothing to do */
-    }
+    atomic_fetch_add(&wake_requests, 1);
+    sem_post(&wake); /* EOVERFLOW: a wake-up is pending anyway */
     errno = saved;
 }
 
-static bool open_wake_pipe(void)
+static bool open_wake(void)
 {
-    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
-        return true;
-    lt_warn("cannot create the snapshot wake-up pipe: %s; signal and interval snapshots are off",
-            strerror(errno));
-    wake_pipe[0] = wake_pipe[1] = -1;
-    return false;
+    atomic_store(&wake_requests, 0);
+    wake_ready = sem_init(&wake, 0, 0) == 0;
+    if (!wake_ready)
+        lt_warn("cannot create the snapshot wake-up semaphore: %s; signal and interval "
+                "snapshots are off", strerror(errno));
+    return wake_ready;
 }
 
 static void install_signal_handler(void)
@@ -97,14 +102,10 @@ void lt_trigger_give_up_signal(int sig)
             sigabbrev_np(sig) ? sigabbrev_np(sig) : "the snapshot signal", (int)getpid());
 }
 
-/* True if a wake-up was pending. */
-static bool drain_wake_pipe(void)
+/* True if a snapshot was asked for; the caller holds the snapshot lock. */
+static bool take_requests(void)
 {
-    char buf[64];
-    bool pending = false;
-    while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof buf) > 0)
-        pending = true;
-    return pending;
+    return atomic_exchange(&wake_requests, 0) != 0;
 }
 
 static int64_t now_ms(void)
@@ -121,18 +122,24 @@ static void *snapshot_thread(void *arg)
     int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
     int64_t next = period ? now_ms() + period : 0;
     for (;;) {
-        int timeout = period ? (int)(next > now_ms() ? next - now_ms() : 0) : -1;
-        struct pollfd p = {wake_pipe[0], POLLIN, 0};
-        int r = poll(&p, 1, timeout);
-        if (r < 0 && errno != EINTR)
+        int r;
+        if (period) {
+            struct timespec until = {next / 1000, next % 1000 * 1000000};
+            r = sem_clockwait(&wake, CLOCK_MONOTONIC, &until);
+        } else {
+            r = sem_wait(&wake);
+        }
+        if (r != 0 && errno != EINTR && errno != ETIMEDOUT)
             return NULL;
+        while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */
+        }
         bool due = period && now_ms() >= next;
-        if (r <= 0 && !due)
+        if (r != 0 && !due)
             continue;
-        /* Drained under the lock, so exit sees either the request or the
+        /* Taken under the lock, so exit sees either the request or the
          * finished snapshot, never a half-written file. */
         lt_snapshot_lock();
-        if (drain_wake_pipe() || due)
+        if (take_requests() || due)
             lt_snapshot_write();
         lt_snapshot_unlock();
         if (due)
@@ -143,7 +150,7 @@ static void *snapshot_thread(void *arg)
 
 void lt_trigger_start_thread(void)
 {
-    if (wake_pipe[0] < 0)
+    if (!wake_ready)
         return;
     sigset_t all, old;
     sigfillset(&all);
@@ -166,7 +173,7 @@ void lt_trigger_start_thread(void)
 void lt_trigger_at_exit(void)
 {
     lt_snapshot_lock();
-    if (drain_wake_pipe())
+    if (take_requests())
         lt_snapshot_write();
     const char *heap_path = lt_config.at_exit ? lt_snapshot_write() : NULL;
     lt_report_at_exit(heap_path);
@@ -190,8 +197,11 @@ static void after_fork_parent(void)
     atomic_store(&fork_pending, false);
 }
 
+/* The child's clean-up closes the tracer's descriptors (the endpoint's,
+ * libdwfl's): with the guard held, the descriptor hooks know them as ours. */
 static void after_fork_child(void)
 {
+    bool entered = lt_guard_enter();
     lt_live_unlock_all();
     lt_stacks_unlock();
     atomic_store(&captures_in_flight, 0);
@@ -200,13 +210,11 @@ static void after_fork_child(void)
     lt_snapshot_after_fork_child();
     lt_symbolize_forget();
     lt_http_after_fork_child();
-    /* The parent's pipe and thread are the parent's: make our own. */
-    if (wake_pipe[0] >= 0) {
-        close(wake_pipe[0]);
-        close(wake_pipe[1]);
-        if (open_wake_pipe())
-            atomic_store(&lt_thread_wanted, true);
-    }
+    /* The parent's thread is the parent's: make our own. */
+    if (wake_ready && open_wake())
+        atomic_store(&lt_thread_wanted, true);
+    if (entered)
+        lt_guard_leave();
 }
 
 void lt_trigger_init(void)
@@ -214,7 +222,7 @@ void lt_trigger_init(void)
     pthread_atfork(prepare_fork, after_fork_parent, after_fork_child);
     if (lt_config.signal == 0 && lt_config.interval == 0)
         return;
-    if (!open_wake_pipe())
+    if (!open_wake())
         return;
     if (lt_config.signal)
         install_signal_handler();
