@@ -1,0 +1,221 @@
+#define _GNU_SOURCE
+#include "cfi.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <libelf.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define DWARF_REG_RBP 6
+#define DWARF_REG_RSP 7
+#define DWARF_REG_RA 16
+
+/* --- the cache: pc -> packed rule, open addressing, fixed size --- */
+
+#define CACHE_SLOTS (1u << LT_CFI_SLOT_BITS) /* 4 MiB reserved, touched as used */
+
+struct lt_cfi_slot *lt_cfi_cache;
+static pthread_mutex_t miss_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool fits(struct lt_frame_rule r)
+{
+    return r.cfa_offset >= -(1 << 19) && r.cfa_offset < (1 << 19) && r.rbp_offset % 8 == 0 &&
+           r.rbp_offset / 8 >= -128 && r.rbp_offset / 8 <= 127;
+}
+
+uint32_t lt_cfi_pack(struct lt_frame_rule r)
+{
+    return (uint32_t)r.kind | (uint32_t)r.cfa_from_rbp << 2 | (uint32_t)r.rbp_saved << 3 |
+           ((uint32_t)(r.rbp_offset / 8) & 0xff) << 4 | ((uint32_t)r.cfa_offset & 0xfffff) << 12;
+}
+
+/* Caller holds miss_lock. */
+static void cache_put(uintptr_t pc, struct lt_frame_rule rule)
+{
+    struct lt_cfi_slot *cache = lt_cfi_cache;
+    if (!cache) {
+        void *p = mmap(NULL, sizeof(struct lt_cfi_slot) * CACHE_SLOTS, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            return;
+        lt_cfi_cache = cache = p;
+    }
+    /* An unknown rule packs to the value of a miss (0): not worth a slot. */
+    if (!fits(rule) || rule.kind == LT_RULE_UNKNOWN)
+        return;
+    uint32_t packed = lt_cfi_pack(rule);
+    for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & (CACHE_SLOTS - 1)) {
+        uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
+        if (key != 0 && key != pc)
+            continue;
+        atomic_store_explicit(&cache[i].word, (uint64_t)(uint32_t)pc << 32 | packed,
+                              memory_order_release);
+        atomic_store_explicit(&cache[i].pc, pc, memory_order_release);
+        return;
+    }
+}
+
+
+/* --- a miss: find the object, read its .eh_frame --- */
+
+struct object {
+    uintptr_t bias, lo, hi;
+    Elf *elf;
+    Dwarf_CFI *cfi;
+    int fd;
+};
+
+#define MAX_OBJECTS 1024
+static struct object objects[MAX_OBJECTS];
+static int object_count;
+
+struct found {
+    uintptr_t pc, bias, lo, hi;
+    char path[4096];
+    bool ok;
+};
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct found *f = arg;
+    (void)size;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    bool inside = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        inside = inside || (f->pc >= start && f->pc < end);
+        lo = start < lo ? start : lo;
+        hi = end > hi ? end : hi;
+    }
+    if (!inside)
+        return 0;
+    f->bias = info->dlpi_addr;
+    f->lo = lo;
+    f->hi = hi;
+    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
+    f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
+    strncpy(f->path, name, sizeof f->path - 1);
+    return 1;
+}
+
+/* Caller holds miss_lock. */
+static struct object *object_for(const struct found *f)
+{
+    for (int i = 0; i < object_count; i++)
+        if (objects[i].bias == f->bias && objects[i].lo == f->lo && objects[i].hi == f->hi)
+            return objects[i].cfi ? &objects[i] : NULL;
+    if (object_count == MAX_OBJECTS)
+        return NULL;
+    struct object *o = &objects[object_count++];
+    *o = (struct object){f->bias, f->lo, f->hi, NULL, NULL, -1};
+    elf_version(EV_CURRENT);
+    o->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (o->fd >= 0)
+        o->elf = elf_begin(o->fd, ELF_C_READ_MMAP, NULL);
+    if (o->elf)
+        o->cfi = dwarf_getcfi_elf(o->elf);
+    return o->cfi ? o : NULL;
+}
+
+/* "CFA + n" as libdw spells a register saved at an offset from the CFA. */
+static bool cfa_relative(const Dwarf_Op *ops, size_t nops, int32_t *offset)
+{
+    if (nops == 1 && ops[0].atom == DW_OP_call_frame_cfa) {
+        *offset = 0;
+        return true;
+    }
+    if (nops == 2 && ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst) {
+        *offset = (int32_t)(int64_t)ops[1].number;
+        return true;
+    }
+    return false;
+}
+
+static struct lt_frame_rule rule_from_cfi(Dwarf_CFI *cfi, uintptr_t addr)
+{
+    struct lt_frame_rule r = {LT_RULE_UNKNOWN, false, 0, false, 0};
+    Dwarf_Frame *frame;
+    if (dwarf_cfi_addrframe(cfi, addr, &frame) != 0)
+        return r;
+    Dwarf_Op *ops, mem[3];
+    size_t nops;
+    int32_t ra_offset;
+    bool signal_frame = false;
+    dwarf_frame_info(frame, NULL, NULL, &signal_frame);
+    if (signal_frame || dwarf_frame_cfa(frame, &ops, &nops) != 0 || nops != 1 ||
+        ops[0].atom != DW_OP_bregx ||
+        (ops[0].number != DWARF_REG_RSP && ops[0].number != DWARF_REG_RBP))
+        goto done;
+    r.cfa_from_rbp = ops[0].number == DWARF_REG_RBP;
+    r.cfa_offset = (int32_t)ops[0].number2;
+    if (dwarf_frame_register(frame, DWARF_REG_RA, mem, &ops, &nops) != 0)
+        goto done;
+    if (nops == 0 && ops == mem) {
+        r.kind = LT_RULE_OUTERMOST;
+        goto done;
+    }
+    if (!cfa_relative(ops, nops, &ra_offset) || ra_offset != -8)
+        goto done;
+    if (dwarf_frame_register(frame, DWARF_REG_RBP, mem, &ops, &nops) != 0)
+        goto done;
+    if (nops == 0 && ops == mem)
+        goto done; /* rbp undefined in the caller: not a shape we follow */
+    if (nops != 0) {
+        if (!cfa_relative(ops, nops, &r.rbp_offset))
+            goto done;
+        r.rbp_saved = true;
+    }
+    r.kind = LT_RULE_STEP;
+done:
+    free(frame);
+    return r;
+}
+
+void lt_cfi_forget(void)
+{
+    pthread_mutex_lock(&miss_lock);
+    struct lt_cfi_slot *cache = lt_cfi_cache;
+    if (cache)
+        for (uint32_t i = 0; i < CACHE_SLOTS; i++)
+            if (atomic_load_explicit(&cache[i].pc, memory_order_relaxed))
+                atomic_store_explicit(&cache[i].pc, 0, memory_order_release);
+    for (int i = 0; i < object_count; i++) {
+        if (objects[i].cfi)
+            dwarf_cfi_end(objects[i].cfi);
+        if (objects[i].elf)
+            elf_end(objects[i].elf);
+        if (objects[i].fd >= 0)
+            close(objects[i].fd);
+    }
+    object_count = 0;
+    pthread_mutex_unlock(&miss_lock);
+}
+
+struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
+{
+    struct lt_frame_rule rule = {LT_RULE_UNKNOWN, false, 0, false, 0};
+    /* The loader lock (dl_iterate_phdr) is never taken while miss_lock is
+     * held: a thread in dlopen holds the former and may want the latter. */
+    struct found f = {.pc = pc};
+    dl_iterate_phdr(find_object, &f);
+    if (!f.ok)
+        return rule;
+    pthread_mutex_lock(&miss_lock);
+    struct object *o = object_for(&f);
+    if (o) {
+        rule = rule_from_cfi(o->cfi, pc - o->bias);
+        cache_put(pc, rule);
+    }
+    pthread_mutex_unlock(&miss_lock);
+    return rule;
+}

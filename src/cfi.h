@@ -1,0 +1,78 @@
+/* How to step from a frame to its caller, per return address: the CFA rule
+ * of x86-64 call frame information, read from the object's .eh_frame by
+ * libdw on the first sight of an address, then cached (lock-free reads). */
+#ifndef LT_CFI_H
+#define LT_CFI_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum lt_rule_kind {
+    LT_RULE_UNKNOWN = 0, /* no simple rule: the caller must use libunwind */
+    LT_RULE_STEP,        /* CFA = (rsp or rbp) + offset; return address at CFA - 8 */
+    LT_RULE_OUTERMOST,   /* the return address is undefined: the stack ends here */
+};
+
+struct lt_frame_rule {
+    enum lt_rule_kind kind;
+    bool cfa_from_rbp; /* else from rsp */
+    int32_t cfa_offset;
+    bool rbp_saved;    /* else rbp is unchanged in the caller */
+    int32_t rbp_offset; /* from the CFA, where the caller's rbp is saved */
+};
+
+/* The rule for the frame executing at `pc` (for a caller, its return address
+ * minus one). */
+struct lt_frame_rule lt_cfi_rule(uintptr_t pc);
+
+/* The cache, exposed so the unwinder's hot loop can inline a hit. A packed
+ * rule: kind 2 bits | rbp-based 1 | rbp saved 1 | rbp offset/8 (8 bits,
+ * signed) | CFA offset (20 bits, signed). */
+struct lt_cfi_slot {
+    _Atomic uintptr_t pc;
+    /* low 32 bits of pc (checked on read, so a slot reused concurrently never
+     * hands out another pc's rule) | packed rule */
+    _Atomic uint64_t word;
+};
+#define LT_CFI_SLOT_BITS 18
+#define LT_CFI_PROBES 16
+extern struct lt_cfi_slot *lt_cfi_cache;
+
+static inline uint32_t lt_cfi_slot_of(uintptr_t pc)
+{
+    return (uint32_t)(((uint64_t)pc * 0x9E3779B97F4A7C15ull) >> (64 - LT_CFI_SLOT_BITS));
+}
+
+/* A cached packed rule for pc, or 0 (LT_RULE_UNKNOWN packs to values & 3 == 0
+ * but never to 0 alone with a miss: misses return 0 and callers use
+ * lt_cfi_rule for them). */
+static inline uint32_t lt_cfi_cached(uintptr_t pc)
+{
+    struct lt_cfi_slot *cache = lt_cfi_cache;
+    if (!cache)
+        return 0;
+    uint32_t mask = (1u << LT_CFI_SLOT_BITS) - 1;
+    for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & mask) {
+        uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_acquire);
+        if (key == pc) {
+            uint64_t word = atomic_load_explicit(&cache[i].word, memory_order_acquire);
+            return (uint32_t)(word >> 32) == (uint32_t)pc ? (uint32_t)word : 0;
+        }
+        if (key == 0)
+            return 0;
+    }
+    return 0;
+}
+
+uint32_t lt_cfi_pack(struct lt_frame_rule r);
+#define LT_CFI_KIND(w) ((enum lt_rule_kind)((w) & 3))
+#define LT_CFI_FROM_RBP(w) (((w) >> 2) & 1)
+#define LT_CFI_RBP_SAVED(w) (((w) >> 3) & 1)
+#define LT_CFI_RBP_OFFSET(w) ((int32_t)(int8_t)(((w) >> 4) & 0xff) * 8)
+#define LT_CFI_CFA_OFFSET(w) ((int32_t)((w) & 0xfffff000u) >> 12)
+
+/* A library was unloaded: its addresses may be reused by another. */
+void lt_cfi_forget(void);
+
+#endif

@@ -1,0 +1,33 @@
+# The fast stack walk (cached CFA rules) gives exactly libunwind's stacks:
+# LEAKTRACE_UNWIND_CHECK=1 unwinds every allocation both ways and counts.
+. "$LT_TESTS/lib.sh"
+export LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 LEAKTRACE_REPORT=0
+
+# check NAME COMMAND...: the program's output is unchanged, every capture
+# mostly took the fast path, and none differs from libunwind.
+check() {
+  local name=$1; shift
+  local want got
+  want=$("$@" 2>/dev/null)
+  got=$(traced "$@" 2>"$T/err")
+  expect "$name: output unchanged" "$want" "$got"
+  local line
+  line=$(grep 'unwind check:' "$T/err" | tail -n 1)
+  local fast=$(sed -n 's/.*check: \([0-9]*\) fast.*/\1/p' <<<"$line")
+  expect "$name: no stack differs from libunwind's" 0 "$(sed -n 's/.* \([0-9]*\) mismatches$/\1/p' <<<"$line")"
+  local slow=$(sed -n 's/.* \([0-9]*\) by libunwind.*/\1/p' <<<"$line")
+  # Frames without a simple CFA rule (signal frames, expression rules) go to
+  # libunwind, exactly; they must stay the exception.
+  expect_true "$name: the fast path took over 90% ($fast fast, $slow by libunwind)" \
+    test "${fast:-0}" -gt 0 -a $((${slow:-1} * 10)) -le "${fast:-0}"
+}
+
+check "C victim" "$LT_VICTIMS/http_grow" 50 100 2 10
+check "threads" "$LT_VICTIMS/heap_threads" 4 50 64 2000 1
+# heap_new checks the sizes of its types against its arguments: ask it first.
+sizes=$("$LT_VICTIMS/heap_new" 0 0 0 0 2>&1 | sed -n 's/sizeof(Obj) = \([0-9]*\), sizeof(Aligned) = \([0-9]*\)/\1 \2/p')
+check "C++" "$LT_VICTIMS/heap_new" 20 64 $sizes
+check "python3" python3 -c 'import json; print(len(json.dumps([str(i) for i in range(20000)])))'
+check "perl" perl -e 'my %h; $h{$_} = [1 .. 5] for 1 .. 20000; print scalar(keys %h), "\n"'
+check "sqlite3" sqlite3 :memory: 'create table t(a); insert into t select value from generate_series(1, 5000); select count(*) from t;'
+finish
