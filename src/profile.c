@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fdtable.h"
@@ -202,20 +203,31 @@ static void add_location(struct builder *b, const struct location *loc, bool sym
                       (size_t)n);
 }
 
+static void add_mapping(struct builder *b, int i, const struct lt_sym_mapping *m)
+{
+    struct lt_pprof_mapping pm = {
+        .id = (uint64_t)i + 1, .start = m->start, .limit = m->limit, .offset = m->offset,
+        .file = m->path, .build_id = m->build_id, .has_functions = m->has_functions,
+        .has_filenames = m->has_lines, .has_line_numbers = m->has_lines,
+        .has_inline_frames = m->has_inline,
+    };
+    lt_pprof_mapping(&b->enc, &pm);
+}
+
+/* The main program's mapping first: pprof takes mapping[0] for the main
+ * binary (the "File:" and "Build ID:" lines of its reports). */
 static void add_mappings(struct builder *b)
 {
-    for (int i = 0; i < (int)(sizeof b->mapping_used); i++) {
-        const struct lt_sym_mapping *m = b->mapping_used[i] ? lt_symbolize_mapping(i) : NULL;
-        if (!m)
-            continue;
-        struct lt_pprof_mapping pm = {
-            .id = (uint64_t)i + 1, .start = m->start, .limit = m->limit, .offset = m->offset,
-            .file = m->path, .build_id = m->build_id, .has_functions = m->has_functions,
-            .has_filenames = m->has_lines, .has_line_numbers = m->has_lines,
-            .has_inline_frames = m->has_inline,
-        };
-        lt_pprof_mapping(&b->enc, &pm);
-    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < (int)(sizeof b->mapping_used); i++) {
+            const struct lt_sym_mapping *m = b->mapping_used[i] ? lt_symbolize_mapping(i) : NULL;
+            bool main_program = m && m->path && strcmp(m->path, exe) == 0;
+            if (m && main_program == (pass == 0))
+                add_mapping(b, i, m);
+        }
 }
 
 static void release(struct builder *b)

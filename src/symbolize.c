@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "resolve.h"
@@ -81,6 +84,20 @@ static const Dwfl_Callbacks callbacks = {
     .find_debuginfo = find_debuginfo_locally,
 };
 
+/* Libraries unloaded with dlclose, reported into a Dwfl of their own at the
+ * address they had (they may overlap what is loaded now). */
+#define MAX_RETIRED 256
+static struct {
+    uintptr_t bias;
+    char path[PATH_MAX];
+} retired[MAX_RETIRED];
+static _Atomic int retired_count;
+static int retired_reported;
+static Dwfl *retired_dwfl;
+static pthread_mutex_t retire_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int mapping_of(Dwfl_Module *mod);
+
 /* Mappings seen in this batch, by module. */
 static struct {
     Dwfl_Module *module;
@@ -130,6 +147,38 @@ static const char *demangle(const char *name)
     return kept ? kept : name;
 }
 
+void lt_symbolize_retire(uintptr_t bias, const char *path)
+{
+    pthread_mutex_lock(&retire_lock);
+    int n = atomic_load(&retired_count);
+    for (int i = 0; i < n; i++)
+        if (retired[i].bias == bias && strcmp(retired[i].path, path) == 0)
+            n = MAX_RETIRED; /* known already: a library loaded and unloaded again */
+    if (n < MAX_RETIRED) {
+        retired[n].bias = bias;
+        snprintf(retired[n].path, sizeof retired[n].path, "%s", path);
+        atomic_store(&retired_count, n + 1);
+    }
+    pthread_mutex_unlock(&retire_lock);
+}
+
+/* Adds the libraries retired since the last batch to retired_dwfl. */
+static void report_retired(void)
+{
+    int n = atomic_load(&retired_count);
+    if (retired_reported == n)
+        return;
+    if (!retired_dwfl)
+        retired_dwfl = dwfl_begin(&callbacks);
+    if (!retired_dwfl)
+        return;
+    dwfl_report_begin_add(retired_dwfl);
+    for (; retired_reported < n; retired_reported++)
+        dwfl_report_elf(retired_dwfl, retired[retired_reported].path,
+                        retired[retired_reported].path, -1, retired[retired_reported].bias, false);
+    dwfl_report_end(retired_dwfl, NULL, NULL);
+}
+
 bool lt_symbolize_begin(void)
 {
     if (!dwfl)
@@ -141,6 +190,11 @@ bool lt_symbolize_begin(void)
     int rc = dwfl_linux_proc_report(dwfl, getpid());
     dwfl_report_end(dwfl, NULL, NULL);
     mapping_count = 0;
+    /* The main program's mapping first: pprof names the profile after it. */
+    Dwfl_Module *main_module = dwfl_addrmodule(dwfl, getauxval(AT_PHDR));
+    if (main_module)
+        mapping_of(main_module);
+    report_retired();
     return rc == 0;
 }
 
@@ -158,13 +212,15 @@ static int mapping_of(Dwfl_Module *mod)
     m->start = start;
     m->limit = end;
     m->path = name;
+    /* Before the build id: libdw reads it only once the ELF is open, so a
+     * module met for the first time would otherwise have none. */
+    m->has_functions = dwfl_module_getsymtab(mod) > 0;
+    m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
     const unsigned char *bits;
     GElf_Addr vaddr;
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
     if (n > 0)
         hex(bits, n, m->build_id, sizeof m->build_id);
-    m->has_functions = dwfl_module_getsymtab(mod) > 0;
-    m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
     mappings[mapping_count].module = mod;
     return mapping_count++;
 }
@@ -231,6 +287,8 @@ int lt_symbolize_pc(uintptr_t pc, struct lt_sym_line *lines, int max, int *mappi
     if (!dwfl || max <= 0)
         return 0;
     Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+    if (!mod && retired_dwfl)
+        mod = dwfl_addrmodule(retired_dwfl, pc);
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
@@ -264,6 +322,10 @@ void lt_symbolize_end(void)
 void lt_symbolize_forget(void)
 {
     dwfl = NULL;
+    retired_dwfl = NULL;
+    retired_reported = 0;
+    atomic_store(&retired_count, 0);
+    pthread_mutex_init(&retire_lock, NULL);
     owned = NULL;
     owned_count = owned_cap = 0;
     mapping_count = 0;
