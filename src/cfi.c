@@ -122,6 +122,15 @@ static struct object *object_for(const struct found *f)
     o->fd = open(f->path, O_RDONLY | O_CLOEXEC);
     if (o->fd >= 0)
         o->elf = elf_begin(o->fd, ELF_C_READ_MMAP, NULL);
+    /* Read it all now and let the descriptor go: a daemon closing every
+     * descriptor must not pull the file from under libelf. */
+    if (o->elf && elf_cntl(o->elf, ELF_C_FDREAD) != 0) {
+        elf_end(o->elf);
+        o->elf = NULL;
+    }
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
     if (o->elf)
         o->cfi = dwarf_getcfi_elf(o->elf);
     return o->cfi ? o : NULL;

@@ -36,6 +36,11 @@ const struct lt_sym_mapping *lt_symbolize_mapping(int index);
 /* Frees what this batch of lookups allocated. */
 void lt_symbolize_end(void);
 
+/* A library is about to be unloaded (from the dlclose hook: records only).
+ * Addresses inside it that no loaded object claims later are symbolized
+ * from its file, as it was loaded at `bias`. */
+void lt_symbolize_retire(uintptr_t bias, const char *path);
+
 /* In a forked child: forget state the parent's snapshot thread may have been
  * changing (it is leaked, not freed: it may be inconsistent). */
 void lt_symbolize_forget(void);

@@ -1,0 +1,23 @@
+# Libraries loaded and unloaded while other threads allocate: no deadlock
+# (the loader lock against the tracer's), and the leaks of an unloaded
+# library keep their names.
+. "$LT_TESTS/lib.sh"
+plugin=$LT_VICTIMS/libdl_plugin.so
+rounds=200 count=3 size=40 threads=3 churn=200000
+
+out=$(cd "$T" && timeout 120 env LD_PRELOAD="$LT_LIB" LEAKTRACE_OUT="$T/p" LEAKTRACE_REPORT=0 \
+  "$LT_VICTIMS/dl_host" "$plugin" $rounds $count $size $threads $churn 2>"$T/err")
+expect "no deadlock, exit 0" "0 done" "$? $out"
+heap=$(ls "$T"/p.*.heap.pb.gz)
+expect "unloaded plugin's leak is named, exact bytes" $((rounds * count * size)) \
+  "$(total "$heap" inuse_space plugin_leak_site)"
+expect "unloaded plugin's leak, objects" $((rounds * count)) "$(total "$heap" inuse_objects plugin_leak_site)"
+expect "the churning threads' leaks" $((threads * churn / 100 * 32)) \
+  "$(total "$heap" inuse_space churn_leak_site)"
+
+# The same under the cross-check of the fast unwinder: stacks through a
+# library that comes and goes are still libunwind's.
+(cd "$T" && timeout 120 env LD_PRELOAD="$LT_LIB" LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 \
+  LEAKTRACE_REPORT=0 "$LT_VICTIMS/dl_host" "$plugin" 20 $count $size 1 20000 >/dev/null 2>"$T/err2")
+expect "unwind check through dlopen/dlclose: no mismatch" 1 "$(grep -c ' 0 mismatches$' "$T/err2")"
+finish
