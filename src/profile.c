@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "fdtable.h"
@@ -214,20 +213,15 @@ static void add_mapping(struct builder *b, int i, const struct lt_sym_mapping *m
     lt_pprof_mapping(&b->enc, &pm);
 }
 
-/* The main program's mapping first: pprof takes mapping[0] for the main
- * binary (the "File:" and "Build ID:" lines of its reports). */
+/* In mapping index order: the symbolizer gives the main program index 0, and
+ * pprof takes mapping[0] for the main binary ("File:" and "Build ID:"). */
 static void add_mappings(struct builder *b)
 {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    exe[n > 0 ? n : 0] = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < (int)(sizeof b->mapping_used); i++) {
-            const struct lt_sym_mapping *m = b->mapping_used[i] ? lt_symbolize_mapping(i) : NULL;
-            bool main_program = m && m->path && strcmp(m->path, exe) == 0;
-            if (m && main_program == (pass == 0))
-                add_mapping(b, i, m);
-        }
+    for (int i = 0; i < (int)(sizeof b->mapping_used); i++) {
+        const struct lt_sym_mapping *m = b->mapping_used[i] ? lt_symbolize_mapping(i) : NULL;
+        if (m)
+            add_mapping(b, i, m);
+    }
 }
 
 static void release(struct builder *b)
