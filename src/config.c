@@ -196,4 +196,5 @@ void lt_config_load(void)
     lt_config.fd = load_bool("LEAKTRACE_FD", true);
     load_http();
     lt_config.report = load_bool("LEAKTRACE_REPORT", true);
+    lt_config.symbolize = load_bool("LEAKTRACE_SYMBOLIZE", true);
 }

@@ -19,6 +19,7 @@ struct lt_config {
     char http[256];            /* HOST:PORT, empty: off */
     bool quiet;
     bool report;               /* leak report on stderr at exit */
+    bool symbolize;            /* names and lines in the profile; else addresses */
 };
 
 extern struct lt_config lt_config;

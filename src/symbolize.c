@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "resolve.h"
 
 #define MAX_MAPPINGS 4096
@@ -198,6 +200,26 @@ bool lt_symbolize_begin(void)
     return rc == 0;
 }
 
+/* The mapping of the executable segment, as /proc/PID/maps shows it and as
+ * pprof expects to find it in the file (start, limit, file offset): pprof
+ * can then symbolize the addresses itself wherever the binary is. */
+static void use_text_segment(Elf *elf, Dwarf_Addr bias, struct lt_sym_mapping *m)
+{
+    size_t n;
+    if (elf_getphdrnum(elf, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+            continue;
+        uint64_t page = 4096, skew = ph.p_vaddr % page;
+        m->start = bias + ph.p_vaddr - skew;
+        m->limit = bias + ph.p_vaddr + ph.p_memsz;
+        m->offset = ph.p_offset - skew;
+        return;
+    }
+}
+
 static int mapping_of(Dwfl_Module *mod)
 {
     for (int i = 0; i < mapping_count; i++)
@@ -214,8 +236,13 @@ static int mapping_of(Dwfl_Module *mod)
     m->path = name;
     /* Before the build id: libdw reads it only once the ELF is open, so a
      * module met for the first time would otherwise have none. */
-    m->has_functions = dwfl_module_getsymtab(mod) > 0;
-    m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    if (elf)
+        use_text_segment(elf, bias, m);
+    if (lt_config.symbolize) {
+        m->has_functions = dwfl_module_getsymtab(mod) > 0;
+        m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
+    }
     const unsigned char *bits;
     GElf_Addr vaddr;
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
@@ -242,7 +269,10 @@ static const char *die_name(Dwarf_Die *die, const char **system_name)
 
 /* Inlined frames from DWARF scopes: each DW_TAG_inlined_subroutine is a
  * frame whose position is the line table's (innermost) or the call site of
- * the frame inside it. Returns frames written, 0 without DWARF. */
+ * the frame inside it. After an inlined instance, dwarf_getscopes goes on
+ * with the scopes of its abstract origin; the frames that really contain it
+ * come from dwarf_getscopes_die on the instance (as eu-addr2line does).
+ * Returns frames written, 0 without DWARF. */
 static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int line,
                          struct lt_sym_line *lines, int max)
 {
@@ -272,6 +302,12 @@ static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int 
         dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line);
         file = files ? dwarf_filesrc(files, call_file, NULL, NULL) : NULL;
         line = (int)call_line;
+        Dwarf_Die *outer = NULL;
+        int nouter = dwarf_getscopes_die(&scopes[i], &outer);
+        free(scopes);
+        scopes = outer;
+        nscopes = nouter;
+        i = 0; /* outer[0] is the instance itself: the loop goes on from outer[1] */
     }
     free(scopes);
     /* A frame without a name (broken DWARF) is worth nothing: fall back. */
@@ -292,6 +328,8 @@ int lt_symbolize_pc(uintptr_t pc, struct lt_sym_line *lines, int max, int *mappi
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
+    if (!lt_config.symbolize)
+        return 0; /* LEAKTRACE_SYMBOLIZE=0: addresses, mappings and build ids only */
     const char *file = NULL;
     int line = 0;
     Dwfl_Line *src = dwfl_module_getsrc(mod, pc);

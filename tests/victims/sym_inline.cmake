@@ -1,0 +1,1 @@
+target_compile_options(sym_inline PRIVATE -O2)
