@@ -91,3 +91,50 @@ snap_signal() {
   kill -s "${3:-USR1}" "$1"
   wait_for "$(profile "$1" "$2")" 20
 }
+
+# real_check NAME COMMAND...: runs COMMAND untraced, then traced (leak
+# report on, as a user gets it), each in a fresh $T/work (so paths in the
+# output agree), stdin from $IN; compares exit code, stdout and stderr (the
+# tracer's own lines aside) and reads every snapshot the traced run's
+# processes wrote, the top process's exit snapshot first. Files: $T/NAME.*
+real_check() {
+  local name=$1 prc f files=0 bad=0
+  shift
+  rm -rf "$T/work" && mkdir "$T/work"
+  (cd "$T/work" && timeout -s KILL "${TIMEOUT:-300}" "$@" <"${IN:-/dev/null}" \
+    >"$T/$name.plain.out" 2>"$T/$name.plain.err")
+  prc=$?
+  mv "$T/work" "$T/$name.work.plain" && mkdir "$T/work" "$T/$name.snap"
+  local t0=$(date +%s%N)
+  (cd "$T/work" && LEAKTRACE_OUT=$T/$name.snap/p LEAKTRACE_REPORT=1 run_traced "$name" "$@" &&
+    echo "$vpid $rc" >"$T/$name.rc")
+  read -r vpid rc <"$T/$name.rc"
+  echo "traced run: $((($(date +%s%N) - t0) / 1000000)) ms"
+  mv "$T/work" "$T/$name.work.traced"
+  expect "$name: exit code (untraced $prc)" "$prc" "$rc"
+  expect_true "$name: stdout identical ($(wc -c <"$T/$name.plain.out") bytes)" \
+    cmp "$T/$name.plain.out" "$T/$name.out"
+  grep -v '^leaktrace: ' "$T/$name.err" >"$T/$name.err.program"
+  expect_true "$name: stderr identical besides the tracer's lines" \
+    cmp "$T/$name.plain.err" "$T/$name.err.program"
+  expect "$name: tracer errors or warnings" "" \
+    "$(grep '^leaktrace: ' "$T/$name.err" | grep -vE "^leaktrace:   " | grep -E "cannot|refus|incomplete|LEAKTRACE_" | head -5)"
+  f=$T/$name.snap/p.$vpid.0001.heap.pb.gz
+  expect "$name: the top process's snapshots (SEQs)" 1 "$(seqs "$T/$name.snap/p" $vpid | xargs)"
+  expect_true "$name: its exit snapshot readable, allocations counted ($(query sum "$f" alloc_objects 2>&1))" \
+    [ "$(query sum "$f" alloc_objects 2>/dev/null || echo 0)" -gt 0 ]
+  for f in "$T/$name.snap"/*.pb.gz; do
+    files=$((files + 1))
+    readable "$f" || { bad=$((bad + 1)); echo "not readable: $f"; }
+  done
+  expect "$name: unreadable snapshot files (of $files, from $(ls "$T/$name.snap" | cut -d. -f2 | sort -u | wc -l) processes)" 0 $bad
+}
+
+# python_bin: a real python3 (not a pyenv shim script)
+python_bin() {
+  local p
+  for p in /usr/bin/python3 "$(command -v python3)"; do
+    [[ -x $p ]] && head -c 4 "$p" | grep -q ELF && { echo "$p"; return; }
+  done
+  command -v python3
+}
