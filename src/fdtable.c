@@ -6,19 +6,19 @@
  * memory. A forked child inherits the array (private mapping) and with it
  * the parent's records: its inuse_fds keep the parent's stacks.
  *
- * The tracer's own descriptors (libunwind's pipe, libdwfl's ELF files, the
- * snapshot files, the HTTP endpoint's sockets) are marked LT_FD_OWN when a
- * hook sees them made with the guard held. They are moved to the top of the
- * range, so the program's descriptors get the numbers they would get
- * untraced, and they are protected: the program's close() of one is a
- * successful no-op and its close_range/closefrom go around them. A daemon
- * that closes "everything" therefore keeps a working tracer, and the tracer
- * never closes or writes a number that has become the program's. A close
- * is refused rather than followed by a re-creation because the owners
- * (libunwind, libdwfl) keep the number in their own variables. dup2/dup3
- * onto one is let through: the program asked for that exact number; the
- * tracer's owner then loses the descriptor and lt_fd_disown keeps it from
- * closing the program's. */
+ * The tracer's own descriptors (libdwfl's ELF files, the snapshot files,
+ * the HTTP endpoint's sockets) are marked LT_FD_OWN when a hook sees them
+ * made by the tracer proper (LT_GUARD_TRACER, see guard.h). They are moved
+ * to the top of the range, so the program's descriptors get the numbers
+ * they would get untraced, and they are protected: the program's close() of
+ * one is a successful no-op and its close_range/closefrom go around them. A
+ * daemon that closes "everything" therefore keeps a working tracer, and the
+ * tracer never closes a number that has become the program's. A close is
+ * refused rather than followed by a re-creation because the owners (libdwfl)
+ * keep the number in their own variables. dup2/dup3 onto one is let
+ * through: the program asked for that exact number; the owner then loses
+ * the descriptor, and lt_fd_disown keeps it from closing the program's. The
+ * snapshot wake-up is a semaphore, not a descriptor (trigger.c). */
 #define _GNU_SOURCE
 #include "fdtable.h"
 
@@ -266,6 +266,12 @@ bool lt_fd_disown(int fd)
         return true;
     }
     return id == 0;
+}
+
+void lt_fd_forget(int fd)
+{
+    if (lt_fd_on && in_table(fd))
+        drop(fd);
 }
 
 bool lt_fd_is_own(int fd)

@@ -68,7 +68,7 @@ int lt_fd_close_range(unsigned first, unsigned last,
 
 /* --- the tracer's own descriptors --- */
 
-/* fd was just made by the tracer (a hook called with the guard held):
+/* fd was just made by the tracer proper (LT_GUARD_TRACER held):
  * mark it LT_FD_OWN and make it close-on-exec; when `movable`, first move it
  * to the top of the descriptor range so that the program's numbers are what
  * they would be untraced. Returns the number the tracer must use. */
@@ -77,6 +77,10 @@ int lt_fd_adopt(int fd, bool movable);
 /* The tracer is about to close fd. False: the number is no longer the
  * tracer's (the program dup2'ed over it), so the tracer must leave it. */
 bool lt_fd_disown(int fd);
+
+/* fd is about to be closed from inside a hook's bookkeeping: whatever its
+ * record, it goes. */
+void lt_fd_forget(int fd);
 
 bool lt_fd_is_own(int fd);
 

@@ -16,14 +16,22 @@ extern __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 #define lt_likely(x) __builtin_expect(!!(x), 1)
 #define lt_unlikely(x) __builtin_expect(!!(x), 0)
 
+/* The flag's two values. A hook's bookkeeping on a program thread holds
+ * LT_GUARD_HOOK: a signal handler of the program may run on top of it, and
+ * its calls are the program's, only not recorded. The tracer proper (its
+ * threads, start-up, exit, the fork handlers) holds LT_GUARD_TRACER: the
+ * descriptors it makes are its own (see fdtable.c). */
+enum { LT_GUARD_HOOK = 1, LT_GUARD_TRACER = 2 };
+
 static inline bool lt_in_tracer(void) { return lt_guard_flag != 0; }
+static inline bool lt_in_tracer_proper(void) { return lt_guard_flag == LT_GUARD_TRACER; }
 
 /* Returns false when the thread is already inside the tracer. */
 static inline bool lt_guard_enter(void)
 {
     if (lt_guard_flag)
         return false;
-    lt_guard_flag = 1;
+    lt_guard_flag = LT_GUARD_TRACER;
     return true;
 }
 

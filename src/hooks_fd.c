@@ -72,12 +72,15 @@ static inline bool fd_tracking(void)
 }
 
 /* fds[0..n) were just made by a real call. The program's are recorded at
- * the caller's stack; a dup (orig >= 0) takes orig's kind. The tracer's are
- * adopted (moved out of the program's way when `movable`). */
+ * the caller's stack; a dup (orig >= 0) takes orig's kind. The tracer
+ * proper's are adopted (moved out of the program's way when `movable`).
+ * Those made inside a hook's bookkeeping (a signal handler of the program
+ * running on top of it; libdw reading a file for the unwinder, which closes
+ * it at once) are left alone: untracked, the program's to close. */
 static void book(int *fds, int n, enum lt_fd_kind kind, int orig, bool movable)
 {
     if (lt_in_tracer()) {
-        for (int i = 0; i < n; i++)
+        for (int i = 0; lt_in_tracer_proper() && i < n; i++)
             fds[i] = lt_fd_adopt(fds[i], movable);
         return;
     }
@@ -132,11 +135,17 @@ static FILE *booked_stream(FILE *f, enum lt_fd_kind kind)
 
 /* Before the real close of fd. False: the close must not happen (the
  * program's close of a tracer descriptor, or the tracer's close of a number
- * the program has taken over). */
+ * the program has taken over). A close inside a hook's bookkeeping always
+ * happens: it may be a signal handler's, and whatever record the number
+ * had goes with it. */
 static bool releasing(int fd)
 {
-    if (lt_in_tracer())
+    if (lt_in_tracer_proper())
         return lt_fd_disown(fd);
+    if (lt_in_tracer()) {
+        lt_fd_forget(fd);
+        return true;
+    }
     return !fd_tracking() || lt_fd_release(fd);
 }
 

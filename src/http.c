@@ -269,7 +269,7 @@ static void serve(int fd)
 static void *http_thread(void *arg)
 {
     (void)arg;
-    lt_guard_flag = 1;
+    lt_guard_flag = LT_GUARD_TRACER;
     for (;;) {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {

@@ -29,7 +29,7 @@ static inline bool lt_hook_enter(void)
     if (lt_unlikely(atomic_load_explicit(&lt_state, memory_order_acquire) != LT_READY) &&
         !lt_init())
         return false;
-    lt_guard_flag = 1;
+    lt_guard_flag = LT_GUARD_HOOK;
     if (lt_unlikely(atomic_load_explicit(&lt_thread_wanted, memory_order_relaxed)))
         lt_start_snapshot_thread();
     return true;

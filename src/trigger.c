@@ -118,7 +118,7 @@ static int64_t now_ms(void)
 static void *snapshot_thread(void *arg)
 {
     (void)arg;
-    lt_guard_flag = 1; /* everything this thread allocates is the tracer's */
+    lt_guard_flag = LT_GUARD_TRACER; /* everything this thread allocates is the tracer's */
     int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
     int64_t next = period ? now_ms() + period : 0;
     for (;;) {
