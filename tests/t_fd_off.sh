@@ -6,7 +6,7 @@ source "$LT_TESTS/lib_fd.sh"
 
 mkdir "$T/run"
 LEAKTRACE_FD=0 LEAKTRACE_REPORT=0 timeout 60 env LD_PRELOAD="$LT_LIB" LEAKTRACE_OUT="$T/p" \
-  "$LT_VICTIMS/fd_entry" "$T/run" 3 3 2 >"$T/out" 2>"$T/err"
+  "$LT_VICTIMS/fd_entry" "$T/run" 1 3 2 >"$T/out" 2>"$T/err"
 expect "fd_entry exit code" 0 $?
 expect_true "fd_entry finished" grep -qx done "$T/out"
 pid=$(victim_pid "$T/out")
