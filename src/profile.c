@@ -79,14 +79,14 @@ static bool stack_values(enum lt_profile_kind kind, uint32_t id,
     bool fd = s->tag >= LT_TAG_FD_FIRST && s->tag < LT_TAG_FD_FIRST + LT_FD_KIND_COUNT;
     if (kind == LT_PROFILE_HEAP ? !heap : !fd)
         return false;
-    int64_t ao = objects(atomic_load_explicit(&s->alloc_objects, memory_order_relaxed));
-    int64_t io = objects(atomic_load_explicit(&s->inuse_objects, memory_order_relaxed));
+    struct lt_stack_totals t = lt_stack_read(s);
+    int64_t ao = objects(t.alloc_objects), io = objects(t.inuse_objects);
     int n = kinds[kind].ntypes;
     if (kind == LT_PROFILE_HEAP) {
         v[0] = ao;
-        v[1] = atomic_load_explicit(&s->alloc_bytes, memory_order_relaxed);
+        v[1] = t.alloc_bytes;
         v[2] = io;
-        v[3] = atomic_load_explicit(&s->inuse_bytes, memory_order_relaxed);
+        v[3] = t.inuse_bytes;
     } else {
         v[0] = ao;
         v[1] = io;

@@ -17,7 +17,7 @@ struct site {
 
 static int64_t live_objects(const struct lt_stack *s)
 {
-    return (atomic_load_explicit(&s->inuse_objects, memory_order_relaxed) + LT_OBJ_ONE / 2) /
+    return (lt_stack_read(s).inuse_objects + LT_OBJ_ONE / 2) /
            LT_OBJ_ONE;
 }
 
@@ -61,7 +61,7 @@ void lt_report_at_exit(const char *heap_path)
     uint32_t n = lt_stacks_count(), stacks = 0;
     for (uint32_t id = 1; id <= n; id++) {
         const struct lt_stack *s = lt_stacks_get(id);
-        int64_t b = atomic_load_explicit(&s->inuse_bytes, memory_order_relaxed);
+        int64_t b = lt_stack_read(s).inuse_bytes;
         if (s->tag != LT_TAG_HEAP || b <= 0)
             continue;
         struct site site = {id, b, live_objects(s)};

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define MAX_STACKS (1u << 20)
+#define MAX_STACKS (1u << 20) /* records are reserved, not committed, until used */
 #define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
 #define FRAME_ARENA_WORDS (32u << 20) /* 256 MiB reserved */
 
@@ -19,6 +19,9 @@ static size_t frame_used;
 static _Atomic uint32_t stack_count;
 static uint32_t overflow_id[LT_TAG_COUNT];
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
+
+_Atomic unsigned lt_thread_slot_next;
+__thread unsigned lt_thread_slot_plus_one __attribute__((tls_model("initial-exec")));
 
 static void *reserve(size_t bytes)
 {
@@ -121,8 +124,11 @@ void lt_stacks_reset_alloc(void)
 {
     uint32_t n = lt_stacks_count();
     for (uint32_t id = 1; id <= n; id++) {
-        atomic_store_explicit(&lt_stacks_records[id].alloc_objects, 0, memory_order_relaxed);
-        atomic_store_explicit(&lt_stacks_records[id].alloc_bytes, 0, memory_order_relaxed);
+        for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
+            struct lt_stack_counters *c = &lt_stacks_records[id].shard[i];
+            atomic_store_explicit(&c->alloc_objects, 0, memory_order_relaxed);
+            atomic_store_explicit(&c->alloc_bytes, 0, memory_order_relaxed);
+        }
     }
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "thread_slot.h"
+
 /* A tag separates what the counters count: heap bytes, or descriptors of
  * one kind. */
 enum lt_tag {
@@ -21,14 +23,28 @@ enum lt_tag {
  * fractional weight; exact mode adds LT_OBJ_ONE per object. */
 #define LT_OBJ_ONE 65536
 
+/* Counters are sharded by thread slot: two threads allocating from the same
+ * stack on two cores would otherwise fight over one cache line on every
+ * malloc and free. A reader sums the shards. */
+#define LT_COUNTER_SHARDS 4
+
+struct lt_stack_counters {
+    _Atomic int64_t alloc_objects, alloc_bytes; /* since start (or fork) */
+    _Atomic int64_t inuse_objects, inuse_bytes; /* live now */
+} __attribute__((aligned(64)));
+
 struct lt_stack {
     uint64_t hash;
     const uintptr_t *frames;
     uint16_t depth;
     uint8_t tag;
-    _Atomic int64_t alloc_objects, alloc_bytes; /* since start (or fork) */
-    _Atomic int64_t inuse_objects, inuse_bytes; /* live now */
+    struct lt_stack_counters shard[LT_COUNTER_SHARDS];
 } __attribute__((aligned(64)));
+
+/* A stack's counters summed over the shards. */
+struct lt_stack_totals {
+    int64_t alloc_objects, alloc_bytes, inuse_objects, inuse_bytes;
+};
 
 /* Reserves the table's address space; false if the kernel refuses. */
 bool lt_stacks_init(void);
@@ -46,16 +62,31 @@ uint32_t lt_stacks_count(void);
 /* Counter updates (relaxed atomics: totals only need to be eventually exact). */
 static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
 {
-    atomic_fetch_add_explicit(&s->alloc_objects, objects, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->alloc_bytes, bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->inuse_objects, objects, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->inuse_bytes, bytes, memory_order_relaxed);
+    struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
+    atomic_fetch_add_explicit(&c->alloc_objects, objects, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->alloc_bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->inuse_objects, objects, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->inuse_bytes, bytes, memory_order_relaxed);
 }
 
 static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
 {
-    atomic_fetch_sub_explicit(&s->inuse_objects, objects, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&s->inuse_bytes, bytes, memory_order_relaxed);
+    struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
+    atomic_fetch_sub_explicit(&c->inuse_objects, objects, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&c->inuse_bytes, bytes, memory_order_relaxed);
+}
+
+static inline struct lt_stack_totals lt_stack_read(const struct lt_stack *s)
+{
+    struct lt_stack_totals t = {0, 0, 0, 0};
+    for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
+        const struct lt_stack_counters *c = &s->shard[i];
+        t.alloc_objects += atomic_load_explicit(&c->alloc_objects, memory_order_relaxed);
+        t.alloc_bytes += atomic_load_explicit(&c->alloc_bytes, memory_order_relaxed);
+        t.inuse_objects += atomic_load_explicit(&c->inuse_objects, memory_order_relaxed);
+        t.inuse_bytes += atomic_load_explicit(&c->inuse_bytes, memory_order_relaxed);
+    }
+    return t;
 }
 
 /* In a forked child: alloc_* restart from zero, inuse_* are inherited. */

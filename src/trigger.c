@@ -21,6 +21,7 @@
 #include "snapshot.h"
 #include "stacks.h"
 #include "symbolize.h"
+#include "thread_slot.h"
 
 /* The snapshot signal's handler counts a request and posts the semaphore
  * (both async-signal-safe); the snapshot thread waits on it. No descriptor:
@@ -35,24 +36,45 @@ static _Atomic unsigned wake_requests;
 
 static _Atomic bool signal_owned;
 
-static _Atomic int captures_in_flight;
+/* Captures in flight, counted per shard: each thread keeps to one shard (its
+ * thread slot), so the two atomic updates a capture makes stay in a cache
+ * line that threads rarely share (a single counter bounced between cores on
+ * every malloc). fork sums the shards. */
+#define GATE_SHARDS 64
+static struct {
+    _Atomic int in_flight;
+} __attribute__((aligned(64))) gate[GATE_SHARDS];
 static _Atomic bool fork_pending;
+
+static _Atomic int *my_gate_counter(void)
+{
+    return &gate[lt_thread_slot() % GATE_SHARDS].in_flight;
+}
 
 bool lt_capture_gate_enter(void)
 {
-    atomic_fetch_add(&captures_in_flight, 1);
+    _Atomic int *counter = my_gate_counter();
+    atomic_fetch_add(counter, 1); /* seq_cst, against fork_pending's store */
     if (lt_likely(!atomic_load(&fork_pending)))
         return true;
     /* Never wait here: this thread may hold the loader lock (a constructor
      * run by dlopen) that an in-flight capture is waiting for, and fork
      * waits for that capture. The allocation goes without a stack. */
-    atomic_fetch_sub(&captures_in_flight, 1);
+    atomic_fetch_sub(counter, 1);
     return false;
 }
 
 void lt_capture_gate_leave(void)
 {
-    atomic_fetch_sub_explicit(&captures_in_flight, 1, memory_order_release);
+    atomic_fetch_sub_explicit(my_gate_counter(), 1, memory_order_release);
+}
+
+static bool captures_in_flight(void)
+{
+    for (int i = 0; i < GATE_SHARDS; i++)
+        if (atomic_load(&gate[i].in_flight))
+            return true;
+    return false;
 }
 
 static void on_snapshot_signal(int sig)
@@ -184,7 +206,7 @@ void lt_trigger_at_exit(void)
 static void prepare_fork(void)
 {
     atomic_store(&fork_pending, true);
-    while (atomic_load(&captures_in_flight))
+    while (captures_in_flight())
         sched_yield();
     lt_stacks_lock();
     lt_live_lock_all();
@@ -204,7 +226,8 @@ static void after_fork_child(void)
     bool entered = lt_guard_enter();
     lt_live_unlock_all();
     lt_stacks_unlock();
-    atomic_store(&captures_in_flight, 0);
+    for (int i = 0; i < GATE_SHARDS; i++)
+        atomic_store(&gate[i].in_flight, 0);
     atomic_store(&fork_pending, false);
     lt_stacks_reset_alloc();
     lt_snapshot_after_fork_child();
