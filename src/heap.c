@@ -2,6 +2,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "guard.h"
@@ -23,8 +25,14 @@ void lt_heap_init(void)
 
 static double uniform01(void)
 {
-    if (!sample_rng)
-        sample_rng = (uintptr_t)&sample_rng * 0x9E3779B97F4A7C15ull | 1;
+    if (!sample_rng) {
+        /* Seeded per thread from its TLS address, the time and the pid, so
+         * that runs differ even with address randomization off. */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        sample_rng = ((uintptr_t)&sample_rng ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec ^
+                      (uint64_t)getpid() << 40) * 0x9E3779B97F4A7C15ull | 1;
+    }
     sample_rng ^= sample_rng << 13; /* xorshift64 */
     sample_rng ^= sample_rng >> 7;
     sample_rng ^= sample_rng << 17;
