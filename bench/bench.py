@@ -118,9 +118,10 @@ def clean_env():
 
 
 def timed(cmd, tmp, stdin=None, timeout=RUN_TIMEOUT):
-    """Runs cmd under /usr/bin/time; wall seconds, peak RSS (KiB), stdout, rc."""
+    """Runs cmd under /usr/bin/time; wall seconds, peak RSS (KiB), CPU seconds
+    (user + system, the process and every child it waited for), stdout, rc."""
     tfile = os.path.join(tmp, "time.out")
-    full = ["/usr/bin/time", "-f", "%M", "-o", tfile] + cmd
+    full = TIME + [tfile] + cmd
     t0 = time.monotonic()
     try:
         p = subprocess.run(full, stdin=stdin, capture_output=True, text=True, timeout=timeout,
@@ -129,14 +130,21 @@ def timed(cmd, tmp, stdin=None, timeout=RUN_TIMEOUT):
     except subprocess.TimeoutExpired as e:
         rc, out, err = "timeout", e.stdout or "", e.stderr or ""
     wall = time.monotonic() - t0
-    rss = None
+    return dict(read_time(tfile), wall=wall, stdout=out if isinstance(out, str) else "",
+                stderr=err if isinstance(err, str) else "", rc=rc)
+
+
+TIME = ["/usr/bin/time", "-f", "%M %U %S", "-o"]
+
+
+def read_time(path):
+    """Peak RSS (KiB) and CPU seconds from /usr/bin/time's last line."""
     try:
-        with open(tfile) as f:
-            rss = int(f.read().split()[-1])
+        with open(path) as f:
+            rss, user, system = f.read().splitlines()[-1].split()
+        return {"rss_kb": int(rss), "cpu": float(user) + float(system)}
     except (OSError, ValueError, IndexError):
-        pass
-    return {"wall": wall, "rss_kb": rss, "stdout": out if isinstance(out, str) else "",
-            "stderr": err if isinstance(err, str) else "", "rc": rc}
+        return {"rss_kb": None, "cpu": None}
 
 
 def fresh_tmp(base):
@@ -193,7 +201,9 @@ class Storm(Workload):
             "baseline loop) / N: per malloc+free pair of one thread (the threads run in "
             "parallel). process wall s: the whole run, including the exit snapshot (leaktrace) "
             "and heaptrack_interpret finishing. Peak RSS: /usr/bin/time %M, the largest process "
-            "of the run (for heaptrack possibly heaptrack_interpret).")
+            "of the run (for heaptrack possibly heaptrack_interpret). added CPU ns: the process's CPU "
+            "time over the loops (all threads) per pair; it leaves out heaptrack_interpret, a "
+            "separate process, and is steadier than wall time on a loaded machine.")
 
     def __init__(self, cfg, bins, threads):
         super().__init__(cfg, bins)
@@ -209,7 +219,7 @@ class Storm(Workload):
         return [self.bins["storm"]] + [str(a) for a in self.args]
 
     def parse(self, out):
-        return {"loop_ns": field(out, "loop_ns")}
+        return {"loop_ns": field(out, "loop_ns"), "loop_cpu_ns": field(out, "loop_cpu_ns")}
 
     def ok(self, res):
         return res["rc"] == 0 and res.get("loop_ns") is not None
@@ -218,7 +228,9 @@ class Storm(Workload):
 class Perl(Workload):
     key, title = "perl", "perl word statistics"
     note = ("wall s: the whole run (start-up, exit snapshot, heaptrack_interpret finishing); "
-            "peak RSS: the largest process of the run.")
+            "CPU s: user + system time of every process of the run (heaptrack_interpret "
+            "included), steadier than wall time on a loaded machine; peak RSS: the largest "
+            "process of the run.")
 
     def __init__(self, cfg, bins, tmpbase):
         super().__init__(cfg, bins)
@@ -264,6 +276,13 @@ class Hold(Workload):
         return res["rc"] == 0 and res.get("rss_after_kb") is not None
 
 
+def process_cpu(pid):
+    """User + system seconds of a running process (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -275,7 +294,10 @@ class Redis(Workload):
     note = ("Debian's redis-server is linked with libjemalloc.so.2, so every column runs on "
             "jemalloc (its LD_PRELOAD is a no-op here); leaktrace and heaptrack interpose malloc "
             "in front of it. requests/s: all tests' requests over the sum of their times "
-            "(redis-benchmark --csv); redis-benchmark runs untraced on the other core.")
+            "(redis-benchmark --csv); redis-benchmark runs untraced on the other core. Server CPU per "
+            "request: the server process's user + system time while redis-benchmark ran "
+            "(/proc/PID/stat; heaptrack_interpret, a separate process, not included) / "
+            "requests; steadier than requests/s on a loaded machine.")
 
     def __init__(self, cfg, bins):
         super().__init__(cfg, bins)
@@ -287,14 +309,14 @@ class Redis(Workload):
     def run(self, col, tmp):
         port = free_port()
         tfile = os.path.join(tmp, "time.out")
-        server = ["/usr/bin/time", "-f", "%M", "-o", tfile] + col.prefix(tmp) + [
+        server = TIME + [tfile] + col.prefix(tmp) + [
             "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
             "--appendonly", "no", "--daemonize", "no", "--logfile", os.path.join(tmp, "r.log"),
             "--dir", tmp]
         with open(os.path.join(tmp, "server.out"), "w") as so:
             proc = subprocess.Popen(server, stdout=so, stderr=subprocess.STDOUT, cwd=tmp,
                                     env=clean_env())
-        res = {"rc": None, "rps": None, "wall": None, "rss_kb": None, "stdout": ""}
+        res = {"rc": None, "rps": None, "wall": None, "rss_kb": None, "cpu": None, "stdout": ""}
         try:
             cli = ["redis-cli", "-h", "127.0.0.1", "-p", str(port)]
             deadline = time.monotonic() + 60
@@ -306,12 +328,19 @@ class Redis(Workload):
             else:
                 res["rc"] = "server did not start"
                 return res
+            info = subprocess.run(cli + ["info", "server"], capture_output=True, text=True,
+                                  timeout=10).stdout
+            pid = int(re.search(r"process_id:(\d+)", info).group(1))
+            cpu0 = process_cpu(pid)
             t0 = time.monotonic()
             b = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c",
                                 "50", "-n", str(self.cfg["redis_requests"]), "-r", "100000",
                                 "-d", "64", "-t", ",".join(self.tests), "-q", "--csv"],
                                capture_output=True, text=True, timeout=RUN_TIMEOUT)
             res["wall"] = time.monotonic() - t0
+            cpu1 = process_cpu(pid)
+            res["cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / (len(self.tests) *
+                                                               self.cfg["redis_requests"])
             res["stdout"] = b.stdout
             rates = [float(r) for r in re.findall(r'^"[A-Z_ ()0-9]+","([\d.]+)"', b.stdout,
                                                    re.M)]
@@ -325,11 +354,7 @@ class Redis(Workload):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        try:
-            with open(tfile) as f:
-                res["rss_kb"] = int(f.read().split()[-1])
-        except (OSError, ValueError, IndexError):
-            pass
+        res.update(read_time(tfile))
         return res
 
     def ok(self, res):
@@ -427,31 +452,42 @@ def report_storm(work, cols, res, skip):
 
     def row(value, base):
         loop, bloop = value("loop_ns"), base("loop_ns")
+        cpu, bcpu = value("loop_cpu_ns"), base("loop_cpu_ns")
         added = (loop - bloop) / n if bloop is not None else None
+        added_cpu = (cpu - bcpu) / (n * work.threads) if bcpu is not None else None
         rss, rss_ratio = rss_cells(value, base)
         return ([fmt(loop / 1e6, "{:.0f}"), fmt(ratio(loop, bloop), "{:.2f}x", "-"),
-                 fmt(added, "{:.0f}", "-"), fmt(value("wall"))] + rss,
+                 fmt(added, "{:.0f}", "-"), fmt(added_cpu, "{:.0f}", "-"),
+                 fmt(value("wall"))] + rss,
                 {"loop_ms": loop / 1e6, "ratio": ratio(loop, bloop), "added_ns": added,
-                 "rss_ratio": rss_ratio})
-    head = ["column", "loop ms", "ratio", "added ns per malloc+free", "process wall s"]
+                 "added_cpu_ns": added_cpu, "rss_ratio": rss_ratio})
+    head = ["column", "loop ms", "ratio", "added ns per malloc+free",
+            "added CPU ns per malloc+free", "process wall s"]
     return report(work, cols, res, skip, head + RSS_HEAD, row)
 
 
 def report_wall(work, cols, res, skip):
     def row(value, base):
         wall, bwall = value("wall"), base("wall")
+        cpu, bcpu = value("cpu"), base("cpu")
         rss, rss_ratio = rss_cells(value, base)
-        return ([fmt(wall), fmt(ratio(wall, bwall), "{:.2f}x", "-")] + rss,
-                {"wall": wall, "ratio": ratio(wall, bwall), "rss_ratio": rss_ratio})
-    return report(work, cols, res, skip, ["column", "wall s", "ratio"] + RSS_HEAD, row)
+        return ([fmt(wall), fmt(ratio(wall, bwall), "{:.2f}x", "-"), fmt(cpu),
+                 fmt(ratio(cpu, bcpu), "{:.2f}x", "-")] + rss,
+                {"wall": wall, "ratio": ratio(wall, bwall), "cpu_ratio": ratio(cpu, bcpu),
+                 "rss_ratio": rss_ratio})
+    head = ["column", "wall s", "ratio", "CPU s", "CPU ratio"]
+    return report(work, cols, res, skip, head + RSS_HEAD, row)
 
 
 def report_redis(work, cols, res, skip):
     def row(value, base):
         rps, brps = value("rps"), base("rps")
-        return ([fmt(rps, "{:,.0f}"), fmt(ratio(rps, brps), "{:.1%}", "-"),
-                 fmt(mb(value("rss_kb")), "{:.1f}")], {"rps": rps, "ratio": ratio(rps, brps)})
-    head = ["column", "requests/s", "of baseline", "server peak RSS MB"]
+        cpu, bcpu = value("cpu_us_per_request"), base("cpu_us_per_request")
+        return ([fmt(rps, "{:,.0f}"), fmt(ratio(rps, brps), "{:.1%}", "-"), fmt(cpu, "{:.1f}"),
+                 fmt(ratio(cpu, bcpu), "{:.2f}x", "-"), fmt(mb(value("rss_kb")), "{:.1f}")],
+                {"rps": rps, "ratio": ratio(rps, brps), "cpu_ratio": ratio(cpu, bcpu)})
+    head = ["column", "requests/s", "of baseline", "server CPU us per request", "CPU ratio",
+            "server peak RSS MB"]
     return report(work, cols, res, skip, head, row)
 
 
@@ -630,18 +666,22 @@ def targets(s):
             f"{lt2['added_ns']:.0f} / {lt1['added_ns']:.0f} ns = {r:.2f}x", r <= 1.1)
     p = s.get("perl", {})
     if p.get("lt", {}).get("ratio"):
-        add("perl: leaktrace exact <= 1.5x untraced wall", f"{p['lt']['ratio']:.2f}x",
+        add("perl: leaktrace exact <= 1.5x untraced wall",
+            f"{p['lt']['ratio']:.2f}x (CPU time: {fmt(p['lt']['cpu_ratio'])}x)",
             p["lt"]["ratio"] <= 1.5)
     rd = s.get("redis", {})
     if rd.get("lt", {}).get("ratio"):
-        add("redis: leaktrace exact throughput >= 97% of untraced", f"{rd['lt']['ratio']:.1%}",
+        add("redis: leaktrace exact throughput >= 97% of untraced",
+            f"{rd['lt']['ratio']:.1%} (server CPU per request: {fmt(rd['lt']['cpu_ratio'])}x)",
             rd["lt"]["ratio"] >= 0.97)
     for key, label in (("storm1", "storm T=1"), ("storm2", "storm T=2")):
         v = s.get(key, {}).get("lt-s", {}).get("ratio")
         if v:
             add(f"{label}: sampled <= 1.10x", f"{v:.2f}x", v <= 1.10)
     if p.get("lt-s", {}).get("ratio"):
-        add("perl: sampled <= 1.03x", f"{p['lt-s']['ratio']:.2f}x", p["lt-s"]["ratio"] <= 1.03)
+        add("perl: sampled <= 1.03x",
+            f"{p['lt-s']['ratio']:.2f}x (CPU time: {fmt(p['lt-s']['cpu_ratio'])}x)",
+            p["lt-s"]["ratio"] <= 1.03)
     a = s.get("accuracy", {})
     if a.get("median_error") is not None:
         add("sampled inuse_space at the leak site within 10% of exact (median over runs)",

@@ -9,16 +9,18 @@
  * window and leaks L blocks of S bytes from storm_leak(): the profile must
  * show exactly T*L objects and T*L*S bytes in use there.
  *
- * Prints one line: "storm: threads=T pairs=N depth=D loop_ns=X bytes=B", where
- * X is the wall time of the allocation loops (all threads, from a barrier to the
- * last join) and B the bytes all threads allocated in them. Defaults: W=256,
- * L=64, S=1024. */
+ * Prints one line: "storm: threads=T pairs=N depth=D loop_ns=X loop_cpu_ns=C
+ * bytes=B", where X is the wall time of the allocation loops (all threads, from
+ * a barrier to the last join), C the process's CPU time (user + system, all
+ * threads) over the same stretch and B the bytes all threads allocated in them.
+ * Defaults: W=256, L=64, S=1024. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
@@ -120,6 +122,14 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int64_t cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -143,15 +153,16 @@ int main(int argc, char **argv)
         pthread_create(&w[t].thread, NULL, run_worker, &w[t]);
     }
     pthread_barrier_wait(&start_line);
-    int64_t t0 = now_ns();
+    int64_t t0 = now_ns(), c0 = cpu_ns();
     uint64_t bytes = 0;
     for (int t = 0; t < threads; t++) {
         pthread_join(w[t].thread, NULL);
         bytes += w[t].bytes;
     }
-    int64_t t1 = now_ns();
-    printf("storm: threads=%d pairs=%ld depth=%d loop_ns=%lld bytes=%llu\n", threads, pairs,
-           depth, (long long)(t1 - t0), (unsigned long long)bytes);
+    int64_t t1 = now_ns(), c1 = cpu_ns();
+    printf("storm: threads=%d pairs=%ld depth=%d loop_ns=%lld loop_cpu_ns=%lld bytes=%llu\n",
+           threads, pairs, depth, (long long)(t1 - t0), (long long)(c1 - c0),
+           (unsigned long long)bytes);
     free(w);
     return 0;
 }
