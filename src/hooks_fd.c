@@ -137,16 +137,14 @@ static FILE *booked_stream(FILE *f, enum lt_fd_kind kind)
  * program's close of a tracer descriptor, or the tracer's close of a number
  * the program has taken over). A close inside a hook's bookkeeping always
  * happens: it may be a signal handler's, and whatever record the number
- * had goes with it. */
+ * had goes with it. A vfork child's leaves its parent's table alone. */
 static bool releasing(int fd)
 {
     if (lt_in_tracer_proper())
         return lt_fd_disown(fd);
-    if (lt_in_tracer()) {
+    if (lt_guard_flag == LT_GUARD_HOOK)
         lt_fd_forget(fd);
-        return true;
-    }
-    return !fd_tracking() || lt_fd_release(fd);
+    return lt_in_tracer() || !fd_tracking() || lt_fd_release(fd);
 }
 
 /* Before the real fclose/pclose/closedir: the stream goes either way. */
