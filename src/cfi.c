@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cfi.h"
+#include "config.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -102,7 +103,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     f->bias = info->dlpi_addr;
     f->lo = lo;
     f->hi = hi;
-    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
+    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : lt_config.exe_path;
     f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
     strncpy(f->path, name, sizeof f->path - 1);
     return 1;

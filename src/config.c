@@ -184,8 +184,15 @@ static void load_http(void)
     snprintf(lt_config.http, sizeof lt_config.http, "%s", v);
 }
 
+static void load_exe_path(void)
+{
+    ssize_t n = readlink("/proc/self/exe", lt_config.exe_path, sizeof lt_config.exe_path - 1);
+    lt_config.exe_path[n > 0 ? n : 0] = 0;
+}
+
 void lt_config_load(void)
 {
+    load_exe_path();
     lt_config.quiet = load_bool("LEAKTRACE_QUIET", false);
     load_out_prefix();
     load_signal();

@@ -10,6 +10,9 @@
 
 struct lt_config {
     char out_prefix[PATH_MAX]; /* absolute */
+    char exe_path[PATH_MAX];   /* the program's file, read at start: /proc/self/exe
+                                * becomes unreadable once a setuid makes the process
+                                * non-dumpable */
     int signal;                /* 0: no signal snapshots */
     bool at_exit;
     double interval;           /* seconds; 0: off */

@@ -5,13 +5,38 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "cfi.h"
 #include "init.h"
 #include "resolve.h"
-#include "symbolize.h"
+#include "retired.h"
 
 static int (*real_dlclose)(void *);
+
+struct unloading {
+    uintptr_t bias, lo, hi;
+    const char *path;
+};
+
+static int find_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct unloading *u = arg;
+    (void)size;
+    if (info->dlpi_addr != u->bias || !info->dlpi_name || strcmp(info->dlpi_name, u->path) != 0)
+        return 0;
+    u->lo = UINTPTR_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        u->lo = start < u->lo ? start : u->lo;
+        u->hi = end > u->hi ? end : u->hi;
+    }
+    return 1;
+}
 
 LT_EXPORT int dlclose(void *handle)
 {
@@ -20,8 +45,13 @@ LT_EXPORT int dlclose(void *handle)
     if (!lt_hook_enter())
         return real_dlclose(handle);
     struct link_map *map = NULL;
-    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && map->l_name[0])
-        lt_symbolize_retire(map->l_addr, map->l_name);
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name && map->l_name[0]) {
+        struct unloading u = {map->l_addr, 0, 0, map->l_name};
+        /* The library may stay (other handles hold it): recorded all the
+         * same, harmless, as frames still inside it resolve to it first. */
+        if (dl_iterate_phdr(find_range, &u) && u.hi > u.lo)
+            lt_retired_add(u.bias, u.lo, u.hi, u.path);
+    }
     int rc = real_dlclose(handle);
     if (rc == 0)
         lt_cfi_forget();

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,11 +267,20 @@ static void serve(int fd)
     route(fd, target);
 }
 
+static pthread_t http_tid;
+static bool http_running;
+static _Atomic bool http_quit;
+
 static void *http_thread(void *arg)
 {
     (void)arg;
     lt_guard_flag = LT_GUARD_TRACER;
-    for (;;) {
+    while (!atomic_load(&http_quit)) {
+        /* Polled, not blocked in accept: lt_http_stop_thread() must be able
+         * to end the thread within a fraction of a second. */
+        struct pollfd p = {listen_fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
@@ -284,28 +294,40 @@ static void *http_thread(void *arg)
         serve(fd);
         close(fd);
     }
+    return NULL;
 }
 
 void lt_http_start_thread(void)
 {
-    if (listen_fd < 0)
+    if (listen_fd < 0 || http_running)
         return;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pthread_t tid;
-    int rc = pthread_create(&tid, NULL, http_thread, NULL);
+    int rc = pthread_create(&http_tid, NULL, http_thread, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         lt_warn("cannot start the HTTP endpoint thread: %s", strerror(rc));
         return;
     }
-    pthread_setname_np(tid, "leaktrace-http");
-    pthread_detach(tid);
+    http_running = true;
+    pthread_setname_np(http_tid, "leaktrace-http");
+}
+
+bool lt_http_stop_thread(void)
+{
+    if (!http_running)
+        return false;
+    atomic_store(&http_quit, true);
+    pthread_join(http_tid, NULL);
+    atomic_store(&http_quit, false);
+    http_running = false;
+    return true;
 }
 
 void lt_http_after_fork_child(void)
 {
+    http_running = false;
     if (listen_fd >= 0)
         close(listen_fd);
     listen_fd = -1;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "fdtable.h"
 #include "resolve.h"
+#include "retired.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -26,9 +27,16 @@
 /* Frameless stacks: the stack table was full, or a fork was in progress. */
 #define NO_STACK_NAME "[leaktrace: no stack recorded]"
 
+/* A location is a return address in one library instance: the same address
+ * in two libraries loaded there one after the other is two locations. */
+struct location_key {
+    uintptr_t pc; /* return address; 0: the frameless catch-all */
+    int64_t retired; /* retired.h index, -1: a library loaded now */
+};
+
 struct location {
     UT_hash_handle hh;
-    uintptr_t pc; /* return address; 0: the frameless catch-all */
+    struct location_key key;
     uint64_t id;
 };
 
@@ -117,10 +125,11 @@ void lt_profile_base_release(struct lt_profile_base *base)
     base->values = NULL;
 }
 
-static uint64_t location_id(struct builder *b, uintptr_t pc)
+static uint64_t location_id(struct builder *b, uintptr_t pc, uint32_t generation)
 {
+    struct location_key key = {pc, pc ? lt_retired_find(pc - 1, generation) : -1};
     struct location *loc;
-    HASH_FIND(hh, b->locations, &pc, sizeof pc, loc);
+    HASH_FIND(hh, b->locations, &key, sizeof key, loc);
     if (loc)
         return loc->id;
     if (b->location_count == b->order_cap) {
@@ -134,10 +143,10 @@ static uint64_t location_id(struct builder *b, uintptr_t pc)
     loc = lt_raw_malloc(sizeof *loc);
     if (!loc)
         return 0;
-    loc->pc = pc;
+    loc->key = key;
     loc->id = ++b->location_count;
     b->order[loc->id - 1] = loc;
-    HASH_ADD(hh, b->locations, pc, sizeof pc, loc);
+    HASH_ADD(hh, b->locations, key, sizeof key, loc);
     return loc->id;
 }
 
@@ -152,7 +161,7 @@ static void add_samples(struct builder *b, enum lt_profile_kind kind,
             continue;
         size_t depth = s->depth ? s->depth : 1;
         for (size_t i = 0; i < depth; i++)
-            b->ids[i] = location_id(b, s->depth ? s->frames[i] : 0);
+            b->ids[i] = location_id(b, s->depth ? s->frames[i] : 0, s->generation);
         const char *label = kind == LT_PROFILE_FD ? lt_fd_kind_name(s->tag - LT_TAG_FD_FIRST) : NULL;
         lt_pprof_sample(&b->enc, b->ids, depth, values, (size_t)kinds[kind].ntypes,
                         label ? "kind" : NULL, label);
@@ -187,12 +196,12 @@ static void add_location(struct builder *b, const struct location *loc, bool sym
     struct lt_sym_line lines[MAX_LINES];
     struct lt_pprof_line out[MAX_LINES];
     int mapping = -1, n = 0;
-    uintptr_t site = loc->pc ? loc->pc - 1 : 0;
-    if (!loc->pc) {
+    uintptr_t site = loc->key.pc ? loc->key.pc - 1 : 0;
+    if (!loc->key.pc) {
         lines[0] = (struct lt_sym_line){NO_STACK_NAME, NO_STACK_NAME, NULL, 0};
         n = 1;
     } else if (symbolize) {
-        n = lt_symbolize_pc(site, lines, MAX_LINES, &mapping);
+        n = lt_symbolize_pc(site, (int)loc->key.retired, lines, MAX_LINES, &mapping);
     }
     for (int i = 0; i < n; i++)
         out[i] = (struct lt_pprof_line){function_id(b, &lines[i]), lines[i].line};
@@ -289,11 +298,13 @@ static void text_frames(struct lt_buf *out, const struct lt_stack *s, bool symbo
 {
     for (int i = 0; i < s->depth; i++) {
         struct lt_sym_line lines[MAX_LINES];
-        int mapping, n = symbolize ? lt_symbolize_pc(s->frames[i] - 1, lines, MAX_LINES, &mapping) : 0;
+        uintptr_t site = s->frames[i] - 1;
+        int mapping, retired = lt_retired_find(site, s->generation);
+        int n = symbolize ? lt_symbolize_pc(site, retired, lines, MAX_LINES, &mapping) : 0;
         if (n == 0)
-            text_printf(out, "#\t%#lx\n", (unsigned long)(s->frames[i] - 1));
+            text_printf(out, "#\t%#lx\n", (unsigned long)site);
         for (int k = 0; k < n; k++)
-            text_printf(out, "#\t%#lx\t%s\t%s:%ld\n", (unsigned long)(s->frames[i] - 1),
+            text_printf(out, "#\t%#lx\t%s\t%s:%ld\n", (unsigned long)site,
                         lines[k].function, lines[k].file ? lines[k].file : "?", (long)lines[k].line);
     }
     if (s->depth == 0)

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "retired.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -39,9 +40,11 @@ static void print_frames(const struct lt_stack *s, bool symbolize)
     int shown = 0;
     for (int i = 0; i < s->depth && shown < REPORT_FRAMES; i++) {
         struct lt_sym_line lines[REPORT_FRAMES];
-        int mapping, n = symbolize ? lt_symbolize_pc(s->frames[i] - 1, lines, REPORT_FRAMES, &mapping) : 0;
+        uintptr_t site = s->frames[i] - 1;
+        int mapping, retired = lt_retired_find(site, s->generation);
+        int n = symbolize ? lt_symbolize_pc(site, retired, lines, REPORT_FRAMES, &mapping) : 0;
         if (n == 0)
-            lt_info("      #%d %#lx", shown++, (unsigned long)(s->frames[i] - 1));
+            lt_info("      #%d %#lx", shown++, (unsigned long)site);
         for (int k = 0; k < n && shown < REPORT_FRAMES; k++) {
             if (lines[k].file)
                 lt_info("      #%d %s %s:%ld", shown++, lines[k].function, lines[k].file,

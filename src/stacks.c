@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "retired.h"
+
 #define MAX_STACKS (1u << 20) /* records are reserved, not committed, until used */
 #define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
 #define FRAME_ARENA_WORDS (32u << 20) /* 256 MiB reserved */
@@ -78,6 +80,7 @@ static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, un
     s->frames = copy;
     s->depth = (uint16_t)depth;
     s->tag = (uint8_t)tag;
+    s->generation = lt_retired_generation();
     atomic_store_explicit(&stack_count, id, memory_order_release);
     return id;
 }

@@ -38,6 +38,7 @@ struct lt_stack {
     const uintptr_t *frames;
     uint16_t depth;
     uint8_t tag;
+    uint32_t generation; /* libraries unloaded before it was first seen (retired.h) */
     struct lt_stack_counters shard[LT_COUNTER_SHARDS];
 } __attribute__((aligned(64)));
 

@@ -5,6 +5,7 @@
 #include <dwarf.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "config.h"
 #include "resolve.h"
+#include "retired.h"
 
 #define MAX_MAPPINGS 4096
 #define INLINE_MAX 32
@@ -86,17 +88,15 @@ static const Dwfl_Callbacks callbacks = {
     .find_debuginfo = find_debuginfo_locally,
 };
 
-/* Libraries unloaded with dlclose, reported into a Dwfl of their own at the
- * address they had (they may overlap what is loaded now). */
-#define MAX_RETIRED 256
+/* Libraries unloaded with dlclose (retired.c): each file at each address it
+ * had gets a Dwfl of its own, since such instances may overlap. */
+#define MAX_INSTANCE_DWFLS 64
 static struct {
+    int path_id;
     uintptr_t bias;
-    char path[PATH_MAX];
-} retired[MAX_RETIRED];
-static _Atomic int retired_count;
-static int retired_reported;
-static Dwfl *retired_dwfl;
-static pthread_mutex_t retire_lock = PTHREAD_MUTEX_INITIALIZER;
+    Dwfl *dwfl;
+} instances[MAX_INSTANCE_DWFLS];
+static int instance_count;
 
 static int mapping_of(Dwfl_Module *mod);
 
@@ -149,36 +149,68 @@ static const char *demangle(const char *name)
     return kept ? kept : name;
 }
 
-void lt_symbolize_retire(uintptr_t bias, const char *path)
+static Dwfl_Module *retired_module(int index, uintptr_t pc)
 {
-    pthread_mutex_lock(&retire_lock);
-    int n = atomic_load(&retired_count);
-    for (int i = 0; i < n; i++)
-        if (retired[i].bias == bias && strcmp(retired[i].path, path) == 0)
-            n = MAX_RETIRED; /* known already: a library loaded and unloaded again */
-    if (n < MAX_RETIRED) {
-        retired[n].bias = bias;
-        snprintf(retired[n].path, sizeof retired[n].path, "%s", path);
-        atomic_store(&retired_count, n + 1);
+    int path_id = lt_retired_path_id(index);
+    uintptr_t bias = lt_retired_bias(index);
+    for (int i = 0; i < instance_count; i++)
+        if (instances[i].path_id == path_id && instances[i].bias == bias)
+            return instances[i].dwfl ? dwfl_addrmodule(instances[i].dwfl, pc) : NULL;
+    if (instance_count == MAX_INSTANCE_DWFLS)
+        return NULL;
+    Dwfl *d = dwfl_begin(&callbacks);
+    if (d) {
+        dwfl_report_begin(d);
+        dwfl_report_elf(d, lt_retired_path(index), lt_retired_path(index), -1, bias, false);
+        dwfl_report_end(d, NULL, NULL);
     }
-    pthread_mutex_unlock(&retire_lock);
+    instances[instance_count++] = (typeof(instances[0])){path_id, bias, d};
+    return d ? dwfl_addrmodule(d, pc) : NULL;
 }
 
-/* Adds the libraries retired since the last batch to retired_dwfl. */
-static void report_retired(void)
+/* The loaded objects, from the loader (dl_iterate_phdr) rather than from
+ * /proc/self/maps, which a setuid program can no longer read. Collected
+ * first, reported after: libdwfl reads files, not under the loader lock. */
+struct loaded_object {
+    uintptr_t lo, hi; /* page-aligned, as /proc/PID/maps would show them */
+    const char *path;
+};
+
+static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    int n = atomic_load(&retired_count);
-    if (retired_reported == n)
-        return;
-    if (!retired_dwfl)
-        retired_dwfl = dwfl_begin(&callbacks);
-    if (!retired_dwfl)
-        return;
-    dwfl_report_begin_add(retired_dwfl);
-    for (; retired_reported < n; retired_reported++)
-        dwfl_report_elf(retired_dwfl, retired[retired_reported].path,
-                        retired[retired_reported].path, -1, retired[retired_reported].bias, false);
-    dwfl_report_end(retired_dwfl, NULL, NULL);
+    struct { struct loaded_object *list; int n, cap; } *c = arg;
+    (void)size;
+    const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
+    if (!path && c->n == 0)
+        path = lt_config.exe_path; /* the first object is the program */
+    if (!path || path[0] != '/' || c->n == c->cap)
+        return 0; /* the vdso, or nothing we can open */
+    uintptr_t lo = UINTPTR_MAX, hi = 0, page = 4096;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+        lo = start < lo ? start : lo;
+        hi = end > hi ? end : hi;
+    }
+    if (hi > lo)
+        c->list[c->n++] = (struct loaded_object){lo, hi, path};
+    return 0;
+}
+
+/* By name and range: a module already known is kept with its caches, a new
+ * one gets its ELF through the find_elf callback. */
+static bool report_loaded_objects(void)
+{
+    struct loaded_object list[1024];
+    struct { struct loaded_object *list; int n, cap; } c = {list, 0, 1024};
+    dl_iterate_phdr(collect_object, &c);
+    dwfl_report_begin(dwfl);
+    for (int i = 0; i < c.n; i++)
+        dwfl_report_module(dwfl, list[i].path, list[i].lo, list[i].hi);
+    return dwfl_report_end(dwfl, NULL, NULL) == 0 && c.n > 0;
 }
 
 bool lt_symbolize_begin(void)
@@ -188,16 +220,13 @@ bool lt_symbolize_begin(void)
     if (!dwfl)
         return false;
     /* Modules already known and unchanged are kept, with their caches. */
-    dwfl_report_begin(dwfl);
-    int rc = dwfl_linux_proc_report(dwfl, getpid());
-    dwfl_report_end(dwfl, NULL, NULL);
+    bool ok = report_loaded_objects();
     mapping_count = 0;
     /* The main program's mapping first: pprof names the profile after it. */
     Dwfl_Module *main_module = dwfl_addrmodule(dwfl, getauxval(AT_PHDR));
     if (main_module)
         mapping_of(main_module);
-    report_retired();
-    return rc == 0;
+    return ok;
 }
 
 /* The mapping of the executable segment, as /proc/PID/maps shows it and as
@@ -317,14 +346,12 @@ static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int 
     return n;
 }
 
-int lt_symbolize_pc(uintptr_t pc, struct lt_sym_line *lines, int max, int *mapping)
+int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping)
 {
     *mapping = -1;
     if (!dwfl || max <= 0)
         return 0;
-    Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
-    if (!mod && retired_dwfl)
-        mod = dwfl_addrmodule(retired_dwfl, pc);
+    Dwfl_Module *mod = retired >= 0 ? retired_module(retired, pc) : dwfl_addrmodule(dwfl, pc);
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
@@ -360,10 +387,7 @@ void lt_symbolize_end(void)
 void lt_symbolize_forget(void)
 {
     dwfl = NULL;
-    retired_dwfl = NULL;
-    retired_reported = 0;
-    atomic_store(&retired_count, 0);
-    pthread_mutex_init(&retire_lock, NULL);
+    instance_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
     mapping_count = 0;

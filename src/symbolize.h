@@ -26,20 +26,16 @@ struct lt_sym_line {
  * lookups. False if symbolization is unavailable (addresses only). */
 bool lt_symbolize_begin(void);
 
-/* Symbolizes the call site `pc`; returns the number of lines written (0 when
- * unknown) and sets *mapping to a mapping index, or -1 if none. Strings stay
- * valid until lt_symbolize_end(). */
-int lt_symbolize_pc(uintptr_t pc, struct lt_sym_line *lines, int max, int *mapping);
+/* Symbolizes the call site `pc`, in the unloaded library `retired` (an
+ * index from lt_retired_find) or, when -1, in what is loaded now. Returns
+ * the number of lines written (0 when unknown) and sets *mapping to a mapping
+ * index, or -1 if none. Strings stay valid until lt_symbolize_end(). */
+int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping);
 
 const struct lt_sym_mapping *lt_symbolize_mapping(int index);
 
 /* Frees what this batch of lookups allocated. */
 void lt_symbolize_end(void);
-
-/* A library is about to be unloaded (from the dlclose hook: records only).
- * Addresses inside it that no loaded object claims later are symbolized
- * from its file, as it was loaded at `bias`. */
-void lt_symbolize_retire(uintptr_t bias, const char *path);
 
 /* In a forked child: forget state the parent's snapshot thread may have been
  * changing (it is leaked, not freed: it may be inconsistent). */

@@ -137,6 +137,10 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static pthread_t snapshot_tid;
+static bool snapshot_running;
+static _Atomic bool snapshot_quit;
+
 static void *snapshot_thread(void *arg)
 {
     (void)arg;
@@ -152,6 +156,8 @@ static void *snapshot_thread(void *arg)
             r = sem_wait(&wake);
         }
         if (r != 0 && errno != EINTR && errno != ETIMEDOUT)
+            return NULL;
+        if (atomic_load(&snapshot_quit))
             return NULL;
         while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */
         }
@@ -172,21 +178,67 @@ static void *snapshot_thread(void *arg)
 
 void lt_trigger_start_thread(void)
 {
-    if (!wake_ready)
+    if (!wake_ready || snapshot_running)
         return;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits: no signal lands there */
-    pthread_t tid;
-    int rc = pthread_create(&tid, NULL, snapshot_thread, NULL);
+    int rc = pthread_create(&snapshot_tid, NULL, snapshot_thread, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         lt_warn("cannot start the snapshot thread: %s; signal and interval snapshots are off",
                 strerror(rc));
         return;
     }
-    pthread_setname_np(tid, "leaktrace");
-    pthread_detach(tid);
+    snapshot_running = true;
+    pthread_setname_np(snapshot_tid, "leaktrace");
+    if (atomic_load(&wake_requests))
+        sem_post(&wake); /* asked for while the thread was stopped */
+}
+
+static void stop_snapshot_thread(void)
+{
+    if (!snapshot_running)
+        return;
+    atomic_store(&snapshot_quit, true);
+    sem_post(&wake);
+    pthread_join(snapshot_tid, NULL);
+    atomic_store(&snapshot_quit, false);
+    snapshot_running = false;
+}
+
+/* --- credential changes --- */
+
+/* glibc applies setuid() and its kin to every thread of the process, and
+ * aborts the process if one thread fails; a thread that lacks the caller's
+ * per-thread capabilities (setpriv, capsh) fails. So the tracer's threads
+ * are not there during the call: stopped before, started again after (with
+ * the new credentials). Nested and concurrent calls are counted. */
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pause_depth;
+static bool paused_snapshot, paused_http;
+
+void lt_trigger_pause_threads(void)
+{
+    pthread_mutex_lock(&pause_lock);
+    if (pause_depth++ == 0) {
+        paused_snapshot = snapshot_running;
+        stop_snapshot_thread();
+        paused_http = lt_http_stop_thread();
+    }
+    pthread_mutex_unlock(&pause_lock);
+}
+
+void lt_trigger_resume_threads(void)
+{
+    pthread_mutex_lock(&pause_lock);
+    if (pause_depth > 0 && --pause_depth == 0) {
+        if (paused_snapshot)
+            lt_trigger_start_thread();
+        if (paused_http)
+            lt_http_start_thread();
+    }
+    pthread_mutex_unlock(&pause_lock);
 }
 
 /* A snapshot asked for just before exit is still written; one in progress is
@@ -233,6 +285,9 @@ static void after_fork_child(void)
     lt_snapshot_after_fork_child();
     lt_symbolize_forget();
     lt_http_after_fork_child();
+    snapshot_running = false;
+    pause_depth = 0;
+    pthread_mutex_init(&pause_lock, NULL);
     /* The parent's thread is the parent's: make our own. */
     if (wake_ready && open_wake())
         atomic_store(&lt_thread_wanted, true);

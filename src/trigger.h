@@ -8,6 +8,10 @@
 void lt_trigger_init(void);
 /* The snapshot thread: waits for a wake-up or the interval, then writes. */
 void lt_trigger_start_thread(void);
+/* Around a credential change (setuid & co.): the tracer's threads stop,
+ * then start again. */
+void lt_trigger_pause_threads(void);
+void lt_trigger_resume_threads(void);
 /* The exit snapshot, unless LEAKTRACE_AT_EXIT=0. */
 void lt_trigger_at_exit(void);
 
