@@ -9,6 +9,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -105,7 +106,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     f->hi = hi;
     const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : lt_config.exe_path;
     f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
-    strncpy(f->path, name, sizeof f->path - 1);
+    snprintf(f->path, sizeof f->path, "%s", name);
     return 1;
 }
 

@@ -203,5 +203,5 @@ void lt_config_load(void)
     lt_config.fd = load_bool("LEAKTRACE_FD", true);
     load_http();
     lt_config.report = load_bool("LEAKTRACE_REPORT", true);
-    lt_config.symbolize = load_bool("LEAKTRACE_SYMBOLIZE", true);
+    lt_config.symbolize = (int)load_long("LEAKTRACE_SYMBOLIZE", LT_SYMBOLIZE_OWN, LT_SYMBOLIZE_NONE, LT_SYMBOLIZE_ALL);
 }

@@ -8,6 +8,13 @@
 
 #define LT_DEPTH_MAX 256
 
+/* LEAKTRACE_SYMBOLIZE: what the profile says about each address. */
+enum {
+    LT_SYMBOLIZE_NONE = 0, /* addresses, mappings, build ids */
+    LT_SYMBOLIZE_OWN = 1,  /* + names; file:line and inlined frames from DWARF inside the object */
+    LT_SYMBOLIZE_ALL = 2,  /* + DWARF from separate debug files (/usr/lib/debug) too */
+};
+
 struct lt_config {
     char out_prefix[PATH_MAX]; /* absolute */
     char exe_path[PATH_MAX];   /* the program's file, read at start: /proc/self/exe
@@ -22,7 +29,7 @@ struct lt_config {
     char http[256];            /* HOST:PORT, empty: off */
     bool quiet;
     bool report;               /* leak report on stderr at exit */
-    bool symbolize;            /* names and lines in the profile; else addresses */
+    int symbolize;             /* LT_SYMBOLIZE_* */
 };
 
 extern struct lt_config lt_config;

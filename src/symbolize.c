@@ -131,6 +131,22 @@ static const char *keep(char *s)
     return s;
 }
 
+/* "__libc_start_main@@GLIBC_2.34" is shown as "__libc_start_main" (the
+ * versioned name stays the system name). */
+static const char *without_version(const char *sym)
+{
+    const char *at = strchr(sym, '@');
+    if (!at || at == sym)
+        return sym;
+    char *plain = lt_raw_malloc((size_t)(at - sym) + 1);
+    if (!plain)
+        return sym;
+    memcpy(plain, sym, (size_t)(at - sym));
+    plain[at - sym] = 0;
+    const char *kept = keep(plain);
+    return kept ? kept : sym;
+}
+
 /* C++ names are demangled the way pprof shows them; others pass as they are.
  * __cxa_demangle is used only when the program already loaded libstdc++. */
 static const char *demangle(const char *name)
@@ -249,6 +265,26 @@ static void use_text_segment(Elf *elf, Dwarf_Addr bias, struct lt_sym_mapping *m
     }
 }
 
+/* Does the object carry its own DWARF? A separate debug file's DWARF (libc6-dbg
+ * and the like) is only read with LEAKTRACE_SYMBOLIZE=2: it is compressed,
+ * tens of MB to inflate in every process that writes a snapshot, for the
+ * file:line of library internals; names come from its symbol table anyway. */
+static bool has_own_dwarf(Elf *elf)
+{
+    size_t strndx;
+    if (elf_getshdrstrndx(elf, &strndx) != 0)
+        return false;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+            continue;
+        const char *name = elf_strptr(elf, strndx, shdr.sh_name);
+        if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
+            return true;
+    }
+    return false;
+}
+
 static int mapping_of(Dwfl_Module *mod)
 {
     for (int i = 0; i < mapping_count; i++)
@@ -268,9 +304,10 @@ static int mapping_of(Dwfl_Module *mod)
     Elf *elf = dwfl_module_getelf(mod, &bias);
     if (elf)
         use_text_segment(elf, bias, m);
-    if (lt_config.symbolize) {
+    if (lt_config.symbolize != LT_SYMBOLIZE_NONE) {
         m->has_functions = dwfl_module_getsymtab(mod) > 0;
-        m->has_lines = m->has_inline = dwfl_module_getdwarf(mod, &bias) != NULL;
+        bool dwarf = lt_config.symbolize == LT_SYMBOLIZE_ALL || (elf && has_own_dwarf(elf));
+        m->has_lines = m->has_inline = dwarf && dwfl_module_getdwarf(mod, &bias) != NULL;
     }
     const unsigned char *bits;
     GElf_Addr vaddr;
@@ -355,20 +392,22 @@ int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int ma
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
-    if (!lt_config.symbolize)
-        return 0; /* LEAKTRACE_SYMBOLIZE=0: addresses, mappings and build ids only */
+    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0)
+        return 0; /* addresses, mappings and build ids only */
     const char *file = NULL;
     int line = 0;
-    Dwfl_Line *src = dwfl_module_getsrc(mod, pc);
-    if (src)
-        file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
-    int n = inline_frames(mod, pc, file, line, lines, max < INLINE_MAX ? max : INLINE_MAX);
-    if (n > 0)
-        return n;
+    if (mappings[*mapping].m.has_lines) {
+        Dwfl_Line *src = dwfl_module_getsrc(mod, pc);
+        if (src)
+            file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
+        int n = inline_frames(mod, pc, file, line, lines, max < INLINE_MAX ? max : INLINE_MAX);
+        if (n > 0)
+            return n;
+    }
     const char *sym = dwfl_module_addrname(mod, pc);
     if (!sym)
         return 0;
-    lines[0] = (struct lt_sym_line){demangle(sym), sym, file, line};
+    lines[0] = (struct lt_sym_line){demangle(without_version(sym)), sym, file, line};
     return 1;
 }
 
