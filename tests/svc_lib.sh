@@ -1,11 +1,13 @@
 # Helpers of the service tests, t_svc_*.sh (sourced after lib.sh and
 # lib_heap.sh). Servers run from $T, on 127.0.0.1, on ports picked here.
 
-# need COMMAND PACKAGE...: skip the whole test (exit 0) when COMMAND is missing
+# need COMMAND PACKAGE...: skip the whole test (exit 0) when COMMAND is
+# missing (servers live in /usr/sbin, not in every user's PATH)
 need() {
   local cmd=$1
   shift
   command -v "$cmd" >/dev/null && return 0
+  [[ -x /usr/sbin/$cmd ]] && PATH=$PATH:/usr/sbin && return 0
   echo "SKIP: $cmd not installed (apt-get install $*; scripts/install-deps.sh installs it)"
   exit 0
 }

@@ -103,7 +103,7 @@ traced_run() {
       wait_for "$(snap "$dir/snap/p" "$p" 1 fd)" 60
   done
   wait $wrk_pid
-  echo "$name: $(grep -E 'requests in|Requests/sec' "$T/$name.wrk" | xargs)"
+  echo "$name: $(grep -E 'Latency|requests in|Requests/sec' "$T/$name.wrk" | xargs)"
   expect "$name: wrk errors (untraced: $base_errors)" "$base_errors" "$(wrk_errors "$name")"
 
   # Daemonized, the launcher opened them before it forked the master.
@@ -137,7 +137,7 @@ traced_run() {
 nginx_start plain off no
 wrk_load plain
 base_errors=$(wrk_errors plain) base_rps=$(wrk_rps plain)
-echo "plain: $(grep -E 'requests in|Requests/sec' "$T/plain.wrk" | xargs)"
+echo "plain: $(grep -E 'Latency|requests in|Requests/sec' "$T/plain.wrk" | xargs)"
 nginx_stop plain
 
 # In the foreground: master 2 snapshots (signal, exit), workers 3 each.
