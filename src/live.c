@@ -8,6 +8,7 @@
 #include "live.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -27,6 +28,39 @@ struct stripe {
 } __attribute__((aligned(64)));
 
 static struct stripe stripes[STRIPES];
+
+/* Sampling mode only: a counting filter in front of the table. Most frees
+ * are of blocks that were never sampled; a zero counter says so without the
+ * stripe lock. A counter that reaches its maximum stays there (the filter
+ * then only costs a lookup, never a wrong answer). */
+#define FILTER_BITS 20
+#define FILTER_MAX UINT16_MAX
+static _Atomic uint16_t *filter;
+
+static _Atomic uint16_t *filter_slot(uint64_t h)
+{
+    return &filter[(h >> 20) & ((1u << FILTER_BITS) - 1)];
+}
+
+static void filter_add(uint64_t h)
+{
+    _Atomic uint16_t *c = filter_slot(h);
+    uint16_t v = atomic_load_explicit(c, memory_order_relaxed);
+    while (v != FILTER_MAX &&
+           !atomic_compare_exchange_weak_explicit(c, &v, v + 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
+
+static void filter_remove(uint64_t h)
+{
+    _Atomic uint16_t *c = filter_slot(h);
+    uint16_t v = atomic_load_explicit(c, memory_order_relaxed);
+    while (v != FILTER_MAX && v != 0 &&
+           !atomic_compare_exchange_weak_explicit(c, &v, v - 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+    }
+}
 
 static uint64_t hash_ptr(uintptr_t p)
 {
@@ -87,10 +121,17 @@ static struct lt_live_rec unpack(uint64_t meta)
                                 (uint32_t)(meta & ((1u << LT_LIVE_STACK_BITS) - 1))};
 }
 
-bool lt_live_init(void)
+bool lt_live_init(bool sampled)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
         pthread_mutex_init(&stripes[i].lock, NULL);
+    if (sampled) {
+        void *p = mmap(NULL, sizeof(uint16_t) << FILTER_BITS, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            return false;
+        filter = p;
+    }
     return true;
 }
 
@@ -113,6 +154,8 @@ enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
         } else {
             s->table[i].ptr = (uintptr_t)p;
             s->count++;
+            if (filter)
+                filter_add(h);
         }
         s->table[i].meta = pack(rec);
     }
@@ -143,6 +186,8 @@ static void delete_at(struct stripe *s, uint32_t hole)
 bool lt_live_remove(const void *p, struct lt_live_rec *out)
 {
     uint64_t h = hash_ptr((uintptr_t)p);
+    if (filter && atomic_load_explicit(filter_slot(h), memory_order_relaxed) == 0)
+        return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of(h);
     bool found = false;
     pthread_mutex_lock(&s->lock);
@@ -151,6 +196,8 @@ bool lt_live_remove(const void *p, struct lt_live_rec *out)
             if (s->table[i].ptr == (uintptr_t)p) {
                 *out = unpack(s->table[i].meta);
                 delete_at(s, i);
+                if (filter)
+                    filter_remove(h);
                 found = true;
                 break;
             }

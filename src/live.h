@@ -15,7 +15,9 @@ struct lt_live_rec {
     uint32_t stack;
 };
 
-bool lt_live_init(void);
+/* sampled: most blocks are not in the table (LEAKTRACE_SAMPLE): put a
+ * lock-free filter in front of lookups. */
+bool lt_live_init(bool sampled);
 enum lt_live_result {
     LT_LIVE_ADDED,
     LT_LIVE_REPLACED, /* p was already there (freed behind our back): *stale is set */
