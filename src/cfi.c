@@ -21,7 +21,7 @@
 
 /* --- the cache: pc -> packed rule, open addressing, fixed size --- */
 
-#define CACHE_SLOTS (1u << LT_CFI_SLOT_BITS) /* 4 MiB reserved, touched as used */
+#define CACHE_SLOTS (1u << LT_CFI_SLOT_BITS) /* 1 MiB reserved: pages are touched as used, so its size is RSS */
 
 struct lt_cfi_slot *lt_cfi_cache;
 static pthread_mutex_t miss_lock = PTHREAD_MUTEX_INITIALIZER;

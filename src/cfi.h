@@ -35,7 +35,7 @@ struct lt_cfi_slot {
      * hands out another pc's rule) | packed rule */
     _Atomic uint64_t word;
 };
-#define LT_CFI_SLOT_BITS 18
+#define LT_CFI_SLOT_BITS 16
 #define LT_CFI_PROBES 16
 extern struct lt_cfi_slot *lt_cfi_cache;
 
