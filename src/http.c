@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "guard.h"
+#include "io.h"
 #include "log.h"
 #include "pprof_enc.h"
 #include "profile.h"
@@ -104,21 +105,6 @@ void lt_http_init(void)
 
 /* --- responses --- */
 
-static bool send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        c += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static void respond(int fd, int status, const char *reason, const char *type,
                     const char *extra_header, const void *body, size_t len)
 {
@@ -127,8 +113,8 @@ static void respond(int fd, int status, const char *reason, const char *type,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len, extra_header ? extra_header : "");
-    if (send_all(fd, head, (size_t)n))
-        send_all(fd, body, len);
+    if (lt_write_all(fd, head, (size_t)n, true))
+        lt_write_all(fd, body, len, true);
 }
 
 static void respond_text(int fd, int status, const char *reason, const char *text)

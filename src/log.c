@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "io.h"
 
 static void emit(const char *fmt, va_list ap)
 {
@@ -16,13 +17,7 @@ static void emit(const char *fmt, va_list ap)
     if (k > 0)
         n += (size_t)k < sizeof line - n - 1 ? (size_t)k : sizeof line - n - 2;
     line[n++] = '\n';
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(STDERR_FILENO, line + off, n - off);
-        if (w <= 0 && errno != EINTR)
-            break;
-        if (w > 0)
-            off += (size_t)w;
-    }
+    lt_write_all(STDERR_FILENO, line, n, false);
     errno = saved;
 }
 

@@ -11,26 +11,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "io.h"
 #include "log.h"
 
 #define NAME_MAX_LEN (PATH_MAX + 64)
 
 static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned snapshot_seq;
-
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 /* Creates tmp exclusively (never through a link: O_EXCL refuses any existing
  * name), writes, then renames over path. A symlink at path is refused. */
@@ -50,7 +37,7 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data)
         lt_warn("cannot create %s: %s", tmp, strerror(errno));
         return false;
     }
-    bool ok = write_all(fd, data->data, data->len);
+    bool ok = lt_write_all(fd, data->data, data->len, false);
     int err = errno;
     ok = close(fd) == 0 && ok;
     if (ok && rename(tmp, path) != 0) {
