@@ -87,8 +87,12 @@ void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }
 void lt_snapshot_unlock(void) { pthread_mutex_unlock(&snapshot_lock); }
 
 
-void lt_snapshot_after_fork_child(void)
+bool lt_snapshot_after_fork_child(void)
 {
+    /* Locked at fork time means a snapshot thread of the parent was in the
+     * middle of one: the symbolizer's state may be half-changed. */
+    bool idle = pthread_mutex_trylock(&snapshot_lock) == 0;
     pthread_mutex_init(&snapshot_lock, NULL);
     snapshot_seq = 0;
+    return idle;
 }

@@ -15,7 +15,8 @@ void lt_snapshot_unlock(void);
  * Returns the heap file's path (valid until the next call), NULL on error. */
 const char *lt_snapshot_write(void);
 
-/* In a forked child: SEQ restarts, the lock is fresh. */
-void lt_snapshot_after_fork_child(void);
+/* In a forked child: SEQ restarts, the lock is fresh. Returns false when a
+ * snapshot was in progress in the parent at fork time. */
+bool lt_snapshot_after_fork_child(void);
 
 #endif

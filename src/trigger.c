@@ -282,8 +282,10 @@ static void after_fork_child(void)
         atomic_store(&gate[i].in_flight, 0);
     atomic_store(&fork_pending, false);
     lt_stacks_reset_alloc();
-    lt_snapshot_after_fork_child();
-    lt_symbolize_forget();
+    /* The symbolizer (with its caches) is kept unless the parent was using
+     * it when it forked: every snapshot holds the snapshot lock. */
+    if (!lt_snapshot_after_fork_child())
+        lt_symbolize_forget();
     lt_http_after_fork_child();
     snapshot_running = false;
     pause_depth = 0;
