@@ -23,7 +23,7 @@
 
 #define CACHE_SLOTS (1u << LT_CFI_SLOT_BITS) /* 1 MiB reserved: pages are touched as used, so its size is RSS */
 
-struct lt_cfi_slot *lt_cfi_cache;
+struct lt_cfi_slot *_Atomic lt_cfi_cache;
 static pthread_mutex_t miss_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool fits(struct lt_frame_rule r)
@@ -47,7 +47,8 @@ static void cache_put(uintptr_t pc, struct lt_frame_rule rule)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED)
             return;
-        lt_cfi_cache = cache = p;
+        cache = p;
+        atomic_store_explicit(&lt_cfi_cache, cache, memory_order_release);
     }
     /* An unknown rule packs to the value of a miss (0): not worth a slot. */
     if (!fits(rule) || rule.kind == LT_RULE_UNKNOWN)

@@ -37,26 +37,24 @@ struct lt_cfi_slot {
 };
 #define LT_CFI_SLOT_BITS 16
 #define LT_CFI_PROBES 16
-extern struct lt_cfi_slot *lt_cfi_cache;
+extern struct lt_cfi_slot *_Atomic lt_cfi_cache;
 
 static inline uint32_t lt_cfi_slot_of(uintptr_t pc)
 {
     return (uint32_t)(((uint64_t)pc * 0x9E3779B97F4A7C15ull) >> (64 - LT_CFI_SLOT_BITS));
 }
 
-/* A cached packed rule for pc, or 0 (LT_RULE_UNKNOWN packs to values & 3 == 0
- * but never to 0 alone with a miss: misses return 0 and callers use
- * lt_cfi_rule for them). */
-static inline uint32_t lt_cfi_cached(uintptr_t pc)
+/* A cached packed rule for pc in `cache` (lt_cfi_cache, loaded once by the
+ * caller), or 0 on a miss: the caller then asks lt_cfi_rule. Relaxed loads
+ * suffice: a slot's word carries the low bits of its pc, checked here, so a
+ * slot being rewritten never hands out another pc's rule. */
+static inline uint32_t lt_cfi_cached(const struct lt_cfi_slot *cache, uintptr_t pc)
 {
-    struct lt_cfi_slot *cache = lt_cfi_cache;
-    if (!cache)
-        return 0;
     uint32_t mask = (1u << LT_CFI_SLOT_BITS) - 1;
     for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & mask) {
-        uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_acquire);
+        uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
         if (key == pc) {
-            uint64_t word = atomic_load_explicit(&cache[i].word, memory_order_acquire);
+            uint64_t word = atomic_load_explicit(&cache[i].word, memory_order_relaxed);
             return (uint32_t)(word >> 32) == (uint32_t)pc ? (uint32_t)word : 0;
         }
         if (key == 0)

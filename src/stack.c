@@ -108,9 +108,11 @@ static void learn_stack_bounds(void)
     pthread_attr_destroy(&attr);
 }
 
-/* Fills raw[] with return addresses, innermost first, starting with our own
- * caller's; returns the count, or -1 when libunwind must do it. */
-static __attribute__((noinline)) int fast_walk(uintptr_t *raw, int max)
+/* Fills frames[] with the program's return addresses, innermost first (our
+ * own frames, at the top or further down, left out: a descriptor hook calls
+ * the real fopen, which allocates); returns the count, or -1 when libunwind
+ * must do it. */
+static __attribute__((noinline)) int fast_walk(uintptr_t *frames, int max)
 {
     if (lt_unlikely(stack_hi == 0))
         learn_stack_bounds();
@@ -118,20 +120,28 @@ static __attribute__((noinline)) int fast_walk(uintptr_t *raw, int max)
     uintptr_t ip = (uintptr_t)__builtin_return_address(0);
     uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0];
     uintptr_t lo = stack_lo, hi = stack_hi;
+    uintptr_t own_lo = own_range.lo, own_len = own_range.hi - own_range.lo;
     if (sp < lo || sp >= hi)
         return -1;
     int n = 0;
-    raw[n++] = ip;
-    while (n < max) {
-        uint32_t w = lt_cfi_cached(ip - 1);
-        if (lt_unlikely(w == 0))
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    for (;;) {
+        if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
+            frames[n++] = ip;
+            if (n == max)
+                break;
+        }
+        uint32_t w = cache ? lt_cfi_cached(cache, ip - 1) : 0;
+        if (lt_unlikely(w == 0)) {
             w = lt_cfi_pack(lt_cfi_rule(ip - 1));
+            cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+        }
         if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
             break;
         if (LT_CFI_KIND(w) != LT_RULE_STEP)
             return -1;
         uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (intptr_t)LT_CFI_CFA_OFFSET(w);
-        if (cfa <= sp || cfa > hi || cfa - 8 < sp)
+        if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
             return -1;
         if (LT_CFI_RBP_SAVED(w)) {
             uintptr_t at = cfa + (intptr_t)LT_CFI_RBP_OFFSET(w);
@@ -143,14 +153,12 @@ static __attribute__((noinline)) int fast_walk(uintptr_t *raw, int max)
         sp = cfa;
         if (ip == 0)
             break;
-        raw[n++] = ip;
     }
     return n;
 }
 
-/* The tracer's frames lead every stack (the hook, the recorder); one can
- * also sit further down: a descriptor hook calls the real fopen/opendir/
- * popen unguarded, and the allocation libc makes inside is the program's. */
+/* Drops the tracer's frames: libunwind's and ours on top, and ours further
+ * down too (see fast_walk). */
 static int keep_program_frames(const uintptr_t *raw, int n, uintptr_t *frames, int max)
 {
     int kept = 0;
@@ -187,10 +195,8 @@ int lt_stack_capture(uintptr_t *frames, int max)
 {
     if (!lt_capture_gate_enter())
         return 0;
-    uintptr_t raw[RAW_MAX];
-    int want = max + LT_SKIP_MAX < RAW_MAX ? max + LT_SKIP_MAX : RAW_MAX;
-    int n = stack_hi == 1 ? -1 : fast_walk(raw, want);
-    int kept = n >= 0 ? keep_program_frames(raw, n, frames, max) : libunwind_capture(frames, max);
+    int n = stack_hi == 1 ? -1 : fast_walk(frames, max);
+    int kept = n >= 0 ? n : libunwind_capture(frames, max);
     if (lt_unlikely(check_unwinder)) {
         atomic_fetch_add(n >= 0 ? &checked_fast : &checked_fallback, 1);
         if (n >= 0)
