@@ -39,9 +39,10 @@ out=${DEMO_OUT:-$(mktemp -d /tmp/leaktrace-demo.XXXXXX)}
 mkdir -p "$out"
 prefix=$out/leaky
 
-step "Run: scripts/leaktrace --out $prefix -- $build/examples/leaky_service"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+step "Run: scripts/leaktrace --out $prefix --http 127.0.0.1:$port -- $build/examples/leaky_service"
 LEAKTRACE_LIB=$build/libleaktrace.so \
-  "$root/scripts/leaktrace" --out "$prefix" -- "$build/examples/leaky_service" &
+  "$root/scripts/leaktrace" --out "$prefix" --http "127.0.0.1:$port" -- "$build/examples/leaky_service" &
 svc=$! # the wrapper execs: this is the service itself
 sleep 2
 kill -0 "$svc" 2>/dev/null || fail "the service did not start"
@@ -56,6 +57,12 @@ step "Snapshot 2: kill -USR1 $svc"
 kill -USR1 "$svc"
 second=$prefix.$svc.0002.heap.pb.gz
 wait_for "$second"
+
+step "Live, no signal, no file: go tool pprof -top http://127.0.0.1:$port/debug/pprof/heap"
+live=$(go tool pprof -top -nodecount=6 "http://127.0.0.1:$port/debug/pprof/heap" 2>/dev/null)
+echo "$live"
+leader=$(awk '/^ *flat/ { getline; print $NF; exit }' <<<"$live")
+[[ $leader == session_cache_insert ]] || fail "expected session_cache_insert on top of the live profile, got '$leader'"
 
 step "Stop: kill -TERM $svc (the service handles SIGTERM and returns from main: exit snapshot)"
 kill -TERM "$svc"
