@@ -20,6 +20,12 @@
 #include "resolve.h"
 #include "retired.h"
 
+#undef uthash_malloc
+#undef uthash_free
+#define uthash_malloc(sz) lt_raw_malloc(sz)
+#define uthash_free(ptr, sz) lt_raw_free(ptr)
+#include <uthash.h>
+
 #define MAX_MAPPINGS 4096
 #define INLINE_MAX 32
 
@@ -32,6 +38,10 @@ static void hex(const unsigned char *bits, int n, char *out, size_t cap)
 }
 
 static Dwfl *dwfl;
+
+struct pc_entry;
+static struct pc_entry *pc_cache; /* symbolization results across snapshots (end of file) */
+static unsigned pc_cache_count;
 
 static int open_debug_file(const char *path, char **name_out)
 {
@@ -464,12 +474,14 @@ static const char *function_at(Dwfl_Module *mod, uintptr_t pc)
     return dwfl_module_addrname(mod, pc); /* libdw's rules for what the index misses */
 }
 
-int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping)
+static int symbolize_uncached(uintptr_t pc, int retired, Dwfl_Module **module_out,
+                              struct lt_sym_line *lines, int max, int *mapping)
 {
     *mapping = -1;
     if (!dwfl || max <= 0)
         return 0;
     Dwfl_Module *mod = retired >= 0 ? retired_module(retired, pc) : dwfl_addrmodule(dwfl, pc);
+    *module_out = mod;
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
@@ -506,9 +518,115 @@ void lt_symbolize_end(void)
 
 void lt_symbolize_forget(void)
 {
+    pc_cache = NULL; /* the parent may have been changing it: leaked, not freed */
+    pc_cache_count = 0;
     dwfl = NULL;
     instance_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
     mapping_count = 0;
+}
+
+/* --- results kept across snapshots --- */
+
+/* What an address symbolized to, strings copied: the second snapshot of a
+ * service symbolizes only the addresses it has not seen. The whole cache goes
+ * when a library is unloaded (its addresses may then mean something else). */
+struct pc_key {
+    uintptr_t pc;
+    int64_t retired;
+};
+
+struct pc_entry {
+    UT_hash_handle hh;
+    struct pc_key key;
+    Dwfl_Module *module;
+    int nlines;
+    struct lt_sym_line lines[];
+};
+
+#define PC_CACHE_MAX 1000000
+static uint32_t pc_cache_generation;
+
+static void pc_cache_clear(void)
+{
+    struct pc_entry *e, *tmp;
+    HASH_ITER(hh, pc_cache, e, tmp) {
+        HASH_DEL(pc_cache, e);
+        lt_raw_free(e);
+    }
+    pc_cache_count = 0;
+}
+
+static size_t str_size(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+static char *copy_str(char **dst, const char *s)
+{
+    if (!s)
+        return NULL;
+    char *out = *dst;
+    size_t n = strlen(s) + 1;
+    memcpy(out, s, n);
+    *dst += n;
+    return out;
+}
+
+static void pc_cache_put(struct pc_key key, Dwfl_Module *mod, const struct lt_sym_line *lines, int n)
+{
+    if (pc_cache_count >= PC_CACHE_MAX)
+        return;
+    size_t bytes = sizeof(struct pc_entry) + (size_t)n * sizeof(struct lt_sym_line);
+    for (int i = 0; i < n; i++)
+        bytes += str_size(lines[i].function) + str_size(lines[i].system_name) + str_size(lines[i].file);
+    struct pc_entry *e = lt_raw_malloc(bytes);
+    if (!e)
+        return;
+    e->key = key;
+    e->module = mod;
+    e->nlines = n;
+    char *strings = (char *)&e->lines[n];
+    for (int i = 0; i < n; i++) {
+        e->lines[i].function = copy_str(&strings, lines[i].function);
+        e->lines[i].system_name = copy_str(&strings, lines[i].system_name);
+        e->lines[i].file = copy_str(&strings, lines[i].file);
+        e->lines[i].line = lines[i].line;
+    }
+    HASH_ADD(hh, pc_cache, key, sizeof key, e);
+    pc_cache_count++;
+}
+
+int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping)
+{
+    *mapping = -1;
+    if (lt_retired_generation() != pc_cache_generation) {
+        pc_cache_clear();
+        pc_cache_generation = lt_retired_generation();
+    }
+    struct pc_key key;
+    memset(&key, 0, sizeof key);
+    key.pc = pc;
+    key.retired = retired;
+    struct pc_entry *e;
+    HASH_FIND(hh, pc_cache, &key, sizeof key, e);
+    /* A library can also go without our dlclose hook seeing it (glibc's own
+     * NSS and iconv modules): the entry stands only while the same module
+     * still holds the address. */
+    if (e && retired < 0 && dwfl_addrmodule(dwfl, pc) != e->module) {
+        HASH_DEL(pc_cache, e);
+        lt_raw_free(e);
+        pc_cache_count--;
+        e = NULL;
+    }
+    if (e) {
+        if (e->module)
+            *mapping = mapping_of(e->module);
+        int n = e->nlines < max ? e->nlines : max;
+        memcpy(lines, e->lines, (size_t)n * sizeof *lines);
+        return n;
+    }
+    Dwfl_Module *mod = NULL;
+    int n = symbolize_uncached(pc, retired, &mod, lines, max, mapping);
+    if (mod && max >= INLINE_MAX)
+        pc_cache_put(key, mod, lines, n);
+    return n;
 }
