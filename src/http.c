@@ -34,6 +34,9 @@
 #define DELTA_SECONDS_MAX 3600
 
 static int listen_fd = -1;
+static pthread_t http_tid;
+static bool http_running;
+static _Atomic bool http_quit; /* lt_http_stop_thread() wants the thread gone */
 
 static bool is_loopback(const struct sockaddr *sa)
 {
@@ -155,7 +158,16 @@ static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, boo
             respond_text(fd, 500, "Internal Server Error", "out of memory\n");
             return;
         }
-        sleep_seconds(seconds);
+        /* In steps, so that lt_http_stop_thread() never waits out a long delta. */
+        for (long ms = seconds * 1000; ms > 0 && !atomic_load(&http_quit); ms -= 100) {
+            struct timespec step = {0, 100 * 1000000L};
+            nanosleep(&step, NULL);
+        }
+        if (atomic_load(&http_quit)) {
+            respond_text(fd, 503, "Service Unavailable", "the endpoint is restarting\n");
+            lt_profile_base_release(&base);
+            return;
+        }
     }
     struct lt_buf body = {0};
     lt_snapshot_lock(); /* the symbolizer serves one builder at a time */
@@ -252,10 +264,6 @@ static void serve(int fd)
     }
     route(fd, target);
 }
-
-static pthread_t http_tid;
-static bool http_running;
-static _Atomic bool http_quit;
 
 static void *http_thread(void *arg)
 {
