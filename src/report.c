@@ -73,16 +73,17 @@ void lt_report_at_exit(const char *heap_path)
         stacks++;
         consider(top, site);
     }
-    lt_info("%lld bytes in %lld objects still live at exit, from %u call stacks%s",
-            (long long)bytes, (long long)objects, stacks, stacks ? "; the largest:" : "");
-    bool symbolize = stacks && lt_symbolize_begin();
+    if (stacks == 0)
+        return; /* nothing live: nothing to report, as LeakSanitizer */
+    lt_info("%lld bytes in %lld objects still live at exit, from %u call stacks; the largest:",
+            (long long)bytes, (long long)objects, stacks);
+    bool symbolize = lt_symbolize_begin();
     for (int i = 0; i < REPORT_STACKS && top[i].bytes > 0; i++) {
         lt_info("  %lld bytes in %lld objects allocated from:", (long long)top[i].bytes,
                 (long long)top[i].objects);
         print_frames(lt_stacks_get(top[i].id), symbolize);
     }
-    if (stacks)
-        lt_symbolize_end();
-    if (heap_path && stacks)
+    lt_symbolize_end();
+    if (heap_path)
         lt_info("full profile: go tool pprof -top %s", heap_path);
 }
