@@ -39,6 +39,18 @@ out=${DEMO_OUT:-$(mktemp -d /tmp/leaktrace-demo.XXXXXX)}
 mkdir -p "$out"
 prefix=$out/leaky
 
+# show_leak_on_top TITLE PPROF_ARGS...: prints `go tool pprof -top` and checks
+# that the demo's leak site leads it.
+show_leak_on_top() {
+  local title=$1 out leader
+  shift
+  step "$title"
+  out=$(go tool pprof -top "$@" 2>/dev/null)
+  echo "$out"
+  leader=$(awk '/^ *flat/ { getline; print $NF; exit }' <<<"$out")
+  [[ $leader == session_cache_insert ]] || fail "expected session_cache_insert on top, got '$leader'"
+}
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 step "Run: scripts/leaktrace --out $prefix --http 127.0.0.1:$port -- $build/examples/leaky_service"
 LEAKTRACE_LIB=$build/libleaktrace.so \
@@ -58,28 +70,18 @@ kill -USR1 "$svc"
 second=$prefix.$svc.0002.heap.pb.gz
 wait_for "$second"
 
-step "Live, no signal, no file: go tool pprof -top http://127.0.0.1:$port/debug/pprof/heap"
-live=$(go tool pprof -top -nodecount=6 "http://127.0.0.1:$port/debug/pprof/heap" 2>/dev/null)
-echo "$live"
-leader=$(awk '/^ *flat/ { getline; print $NF; exit }' <<<"$live")
-[[ $leader == session_cache_insert ]] || fail "expected session_cache_insert on top of the live profile, got '$leader'"
+show_leak_on_top "Live, no signal, no file: go tool pprof -top http://127.0.0.1:$port/debug/pprof/heap" \
+  -nodecount=6 "http://127.0.0.1:$port/debug/pprof/heap"
 
 step "Stop: kill -TERM $svc (the service handles SIGTERM and returns from main: exit snapshot)"
 kill -TERM "$svc"
 wait "$svc" || fail "the service exited with status $?"
 svc=
 
-step "go tool pprof -top $second"
-top=$(go tool pprof -top -nodecount=12 "$second" 2>/dev/null)
-echo "$top"
-leader=$(awk '/^ *flat/ { getline; print $NF; exit }' <<<"$top")
-[[ $leader == session_cache_insert ]] || fail "expected session_cache_insert on top, got '$leader'"
+show_leak_on_top "go tool pprof -top $second" -nodecount=12 "$second"
 
-step "go tool pprof -top -base $first $second   (growth between the snapshots)"
-growth=$(go tool pprof -top -nodecount=8 -base "$first" "$second" 2>/dev/null)
-echo "$growth"
-leader=$(awk '/^ *flat/ { getline; print $NF; exit }' <<<"$growth")
-[[ $leader == session_cache_insert ]] || fail "expected the growth in session_cache_insert, got '$leader'"
+show_leak_on_top "go tool pprof -top -base $first $second   (growth between the snapshots)" \
+  -nodecount=8 -base "$first" "$second"
 
 fd=${second%.heap.pb.gz}.fd.pb.gz
 fd_note=
