@@ -8,4 +8,8 @@
 void lt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Takes the tracer's own duplicate of stderr (after descriptor tracking is
+ * set up, so that the duplicate is known as the tracer's). */
+void lt_log_init(void);
+
 #endif
