@@ -14,13 +14,19 @@
  * Poisson process with one point every R bytes on average, as Go and
  * jemalloc do. A block of s bytes is sampled with probability 1-exp(-s/R), so
  * it is counted with weight 1/(1-exp(-s/R)): expectations stay exact. */
-static __thread int64_t bytes_to_next_sample __attribute__((tls_model("initial-exec")));
+__thread int64_t lt_bytes_to_next_sample __attribute__((tls_model("initial-exec")));
+bool lt_heap_sampling;
 static __thread uint64_t sample_rng __attribute__((tls_model("initial-exec")));
 static double sample_rate;
 
 void lt_heap_init(void)
 {
     sample_rate = (double)lt_config.sample;
+}
+
+void lt_heap_enable_fast_paths(void)
+{
+    lt_heap_sampling = sample_rate != 0;
 }
 
 static double uniform01(void)
@@ -48,13 +54,13 @@ static bool is_sampled(size_t size)
 {
     if (sample_rate == 0)
         return true;
-    if (bytes_to_next_sample == 0)
-        bytes_to_next_sample = next_sample_gap();
-    if (bytes_to_next_sample > (int64_t)size) {
-        bytes_to_next_sample -= (int64_t)size;
+    if (lt_bytes_to_next_sample == 0)
+        lt_bytes_to_next_sample = next_sample_gap();
+    if (lt_bytes_to_next_sample > (int64_t)size) {
+        lt_bytes_to_next_sample -= (int64_t)size;
         return false;
     }
-    bytes_to_next_sample = next_sample_gap();
+    lt_bytes_to_next_sample = next_sample_gap();
     return true;
 }
 

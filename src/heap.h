@@ -8,7 +8,27 @@
 
 #include "live.h"
 
+#include <stdint.h>
+
 void lt_heap_init(void);
+
+/* Sampling mode: most calls are not sampled, and need neither the guard nor
+ * a lock. lt_heap_sampling is set once the tracer is ready. */
+extern bool lt_heap_sampling;
+extern __thread int64_t lt_bytes_to_next_sample __attribute__((tls_model("initial-exec")));
+
+/* Called when the tracer is ready: the fast paths may be taken from then on. */
+void lt_heap_enable_fast_paths(void);
+
+/* True when an allocation of n bytes is certainly not sampled (and counts it
+ * against the thread's distance to the next sample, as the slow path would). */
+static inline bool lt_heap_unsampled(size_t n)
+{
+    if (!lt_heap_sampling || lt_bytes_to_next_sample <= (int64_t)n)
+        return false;
+    lt_bytes_to_next_sample -= (int64_t)n;
+    return true;
+}
 
 /* A block of `size` requested bytes was just allocated at p. */
 void lt_heap_track(void *p, size_t size);

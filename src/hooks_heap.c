@@ -24,13 +24,22 @@ static void *tracked(void *p, size_t size)
     return p;
 }
 
-LT_EXPORT void *malloc(size_t n)
+static __attribute__((noinline)) void *malloc_tracked(size_t n)
 {
     if (!lt_hook_enter())
         return lt_raw_malloc(n);
     void *p = tracked(lt_real.malloc(n), n);
     lt_hook_leave();
     return p;
+}
+
+/* The sampling fast paths are tail calls to the real functions: the rest,
+ * with its guard and bookkeeping, lives in functions of its own. */
+LT_EXPORT void *malloc(size_t n)
+{
+    if (lt_heap_unsampled(n))
+        return lt_real.malloc(n); /* sampling mode, not sampled: nothing to record */
+    return malloc_tracked(n);
 }
 
 LT_EXPORT void *calloc(size_t n, size_t m)
@@ -44,10 +53,8 @@ LT_EXPORT void *calloc(size_t n, size_t m)
     return p;
 }
 
-LT_EXPORT void free(void *p)
+static __attribute__((noinline)) void free_tracked(void *p)
 {
-    if (!p || lt_bootstrap_owns(p))
-        return;
     if (!lt_hook_enter()) {
         lt_raw_free(p);
         return;
@@ -57,6 +64,17 @@ LT_EXPORT void free(void *p)
     lt_real.free(p);
     errno = saved;
     lt_hook_leave();
+}
+
+LT_EXPORT void free(void *p)
+{
+    if (!p || lt_bootstrap_owns(p))
+        return;
+    if (lt_heap_sampling && !lt_live_may_hold(p)) {
+        lt_real.free(p); /* sampling mode, never sampled: nothing to forget */
+        return;
+    }
+    free_tracked(p);
 }
 
 /* A block from the bootstrap arena moves to the real heap on realloc. */

@@ -42,6 +42,8 @@ bool lt_init(void)
         lt_resolve_heap();
         int state = lt_real.malloc && lt_real.free ? init_tables() : LT_DISABLED;
         atomic_store_explicit(&lt_state, state, memory_order_release);
+        if (state == LT_READY)
+            lt_heap_enable_fast_paths();
         if (entered)
             lt_guard_leave();
         return state == LT_READY;

@@ -33,18 +33,12 @@ static struct stripe stripes[STRIPES];
  * are of blocks that were never sampled; a zero counter says so without the
  * stripe lock. A counter that reaches its maximum stays there (the filter
  * then only costs a lookup, never a wrong answer). */
-#define FILTER_BITS 20
 #define FILTER_MAX UINT16_MAX
-static _Atomic uint16_t *filter;
-
-static _Atomic uint16_t *filter_slot(uint64_t h)
-{
-    return &filter[(h >> 20) & ((1u << FILTER_BITS) - 1)];
-}
+_Atomic uint16_t *lt_live_filter;
 
 static void filter_add(uint64_t h)
 {
-    _Atomic uint16_t *c = filter_slot(h);
+    _Atomic uint16_t *c = lt_live_filter_slot(h);
     uint16_t v = atomic_load_explicit(c, memory_order_relaxed);
     while (v != FILTER_MAX &&
            !atomic_compare_exchange_weak_explicit(c, &v, v + 1, memory_order_relaxed,
@@ -54,7 +48,7 @@ static void filter_add(uint64_t h)
 
 static void filter_remove(uint64_t h)
 {
-    _Atomic uint16_t *c = filter_slot(h);
+    _Atomic uint16_t *c = lt_live_filter_slot(h);
     uint16_t v = atomic_load_explicit(c, memory_order_relaxed);
     while (v != FILTER_MAX && v != 0 &&
            !atomic_compare_exchange_weak_explicit(c, &v, v - 1, memory_order_relaxed,
@@ -62,10 +56,6 @@ static void filter_remove(uint64_t h)
     }
 }
 
-static uint64_t hash_ptr(uintptr_t p)
-{
-    return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
-}
 
 static struct stripe *stripe_of(uint64_t h)
 {
@@ -86,7 +76,7 @@ static struct entry *map_table(uint32_t cap)
 
 static void place(struct entry *table, uint32_t cap, struct entry e)
 {
-    uint32_t i = home_slot(hash_ptr(e.ptr), cap);
+    uint32_t i = home_slot(lt_live_hash(e.ptr), cap);
     while (table[i].ptr)
         i = i + 1 == cap ? 0 : i + 1;
     table[i] = e;
@@ -126,11 +116,11 @@ bool lt_live_init(bool sampled)
     for (uint32_t i = 0; i < STRIPES; i++)
         pthread_mutex_init(&stripes[i].lock, NULL);
     if (sampled) {
-        void *p = mmap(NULL, sizeof(uint16_t) << FILTER_BITS, PROT_READ | PROT_WRITE,
+        void *p = mmap(NULL, sizeof(uint16_t) << LT_LIVE_FILTER_BITS, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED)
             return false;
-        filter = p;
+        lt_live_filter = p;
     }
     return true;
 }
@@ -138,7 +128,7 @@ bool lt_live_init(bool sampled)
 enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
                                    struct lt_live_rec *stale)
 {
-    uint64_t h = hash_ptr((uintptr_t)p);
+    uint64_t h = lt_live_hash((uintptr_t)p);
     struct stripe *s = stripe_of(h);
     enum lt_live_result result = LT_LIVE_ADDED;
     pthread_mutex_lock(&s->lock);
@@ -154,7 +144,7 @@ enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
         } else {
             s->table[i].ptr = (uintptr_t)p;
             s->count++;
-            if (filter)
+            if (lt_live_filter)
                 filter_add(h);
         }
         s->table[i].meta = pack(rec);
@@ -172,7 +162,7 @@ static void delete_at(struct stripe *s, uint32_t hole)
         j = j + 1 == cap ? 0 : j + 1;
         if (!s->table[j].ptr)
             break;
-        uint32_t home = home_slot(hash_ptr(s->table[j].ptr), cap);
+        uint32_t home = home_slot(lt_live_hash(s->table[j].ptr), cap);
         bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (stays)
             continue;
@@ -185,8 +175,8 @@ static void delete_at(struct stripe *s, uint32_t hole)
 
 bool lt_live_remove(const void *p, struct lt_live_rec *out)
 {
-    uint64_t h = hash_ptr((uintptr_t)p);
-    if (filter && atomic_load_explicit(filter_slot(h), memory_order_relaxed) == 0)
+    uint64_t h = lt_live_hash((uintptr_t)p);
+    if (lt_live_filter && atomic_load_explicit(lt_live_filter_slot(h), memory_order_relaxed) == 0)
         return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of(h);
     bool found = false;
@@ -196,7 +186,7 @@ bool lt_live_remove(const void *p, struct lt_live_rec *out)
             if (s->table[i].ptr == (uintptr_t)p) {
                 *out = unpack(s->table[i].meta);
                 delete_at(s, i);
-                if (filter)
+                if (lt_live_filter)
                     filter_remove(h);
                 found = true;
                 break;

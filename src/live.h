@@ -3,6 +3,7 @@
 #ifndef LT_LIVE_H
 #define LT_LIVE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,27 @@ enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
                                    struct lt_live_rec *stale);
 /* Removes p; false when it was not tracked. */
 bool lt_live_remove(const void *p, struct lt_live_rec *out);
+
+/* Sampling mode's filter (NULL otherwise), exposed for the free hook's
+ * lock-free fast path: false means p was certainly never tracked. */
+extern _Atomic uint16_t *lt_live_filter;
+#define LT_LIVE_FILTER_BITS 20
+
+static inline uint64_t lt_live_hash(uintptr_t p)
+{
+    return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
+}
+
+static inline _Atomic uint16_t *lt_live_filter_slot(uint64_t h)
+{
+    return &lt_live_filter[(h >> 20) & ((1u << LT_LIVE_FILTER_BITS) - 1)];
+}
+
+static inline bool lt_live_may_hold(const void *p)
+{
+    return atomic_load_explicit(lt_live_filter_slot(lt_live_hash((uintptr_t)p)),
+                                memory_order_relaxed) != 0;
+}
 
 size_t lt_live_count(void);
 size_t lt_live_memory(void); /* bytes the table occupies */

@@ -15,17 +15,10 @@
 
 struct lt_real_heap lt_real;
 
-#define BOOTSTRAP_SIZE (256 * 1024)
 #define BOOTSTRAP_HEADER 16 /* holds the block size; keeps 16-byte alignment */
 
-static _Alignas(64) unsigned char bootstrap_arena[BOOTSTRAP_SIZE];
+_Alignas(64) unsigned char lt_bootstrap_arena[LT_BOOTSTRAP_SIZE];
 static size_t bootstrap_used; /* only touched by the initializing thread */
-
-bool lt_bootstrap_owns(const void *p)
-{
-    const unsigned char *c = p;
-    return c >= bootstrap_arena && c < bootstrap_arena + BOOTSTRAP_SIZE;
-}
 
 size_t lt_bootstrap_size(const void *p)
 {
@@ -41,11 +34,11 @@ void *lt_bootstrap_alloc(size_t n, size_t align)
     if (align & (align - 1))
         return NULL;
     size_t start = (bootstrap_used + BOOTSTRAP_HEADER + align - 1) & ~(align - 1);
-    if (n > BOOTSTRAP_SIZE || start + n > BOOTSTRAP_SIZE)
+    if (n > LT_BOOTSTRAP_SIZE || start + n > LT_BOOTSTRAP_SIZE)
         return NULL;
     bootstrap_used = start + n;
-    memcpy(bootstrap_arena + start - BOOTSTRAP_HEADER, &n, sizeof n);
-    return bootstrap_arena + start; /* static storage: already zeroed */
+    memcpy(lt_bootstrap_arena + start - BOOTSTRAP_HEADER, &n, sizeof n);
+    return lt_bootstrap_arena + start; /* static storage: already zeroed */
 }
 
 void *lt_resolve_next(const char *name)

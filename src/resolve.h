@@ -39,7 +39,15 @@ void *lt_raw_calloc(size_t n, size_t m);
 void *lt_raw_realloc(void *p, size_t n);
 void lt_raw_free(void *p);
 
-bool lt_bootstrap_owns(const void *p);
+#define LT_BOOTSTRAP_SIZE (256 * 1024)
+extern unsigned char lt_bootstrap_arena[LT_BOOTSTRAP_SIZE];
+
+/* Inline: every free asks. */
+static inline bool lt_bootstrap_owns(const void *p)
+{
+    const unsigned char *c = p;
+    return c >= lt_bootstrap_arena && c < lt_bootstrap_arena + LT_BOOTSTRAP_SIZE;
+}
 size_t lt_bootstrap_size(const void *p);
 void *lt_bootstrap_alloc(size_t n, size_t align);
 
