@@ -399,7 +399,8 @@ static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int 
 struct func_sym {
     uint64_t lo, hi;
     const char *name;
-    int rank; /* global 2, weak 1, local 0: the best name among aliases wins */
+    int rank;   /* global 2, weak 1, local 0: the best name among aliases wins */
+    bool sized; /* else a label (an assembly entry point) */
 };
 
 struct func_index {
@@ -429,17 +430,14 @@ static struct func_index *build_index(Dwfl_Module *mod)
         GElf_Addr addr;
         const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
         int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
-        if (!name || !name[0] || sym.st_shndx == SHN_UNDEF ||
-            (type != STT_FUNC && type != STT_GNU_IFUNC))
+        bool code = type == STT_FUNC || type == STT_GNU_IFUNC;
+        bool label = type == STT_NOTYPE && sym.st_size == 0 && sym.st_shndx < SHN_LORESERVE;
+        if (!name || !name[0] || sym.st_shndx == SHN_UNDEF || !(code || label))
             continue;
         int rank = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
-        ix->syms[ix->n++] = (struct func_sym){addr, addr + sym.st_size, name, rank};
+        ix->syms[ix->n++] = (struct func_sym){addr, addr + sym.st_size, name, rank, sym.st_size > 0};
     }
     qsort(ix->syms, ix->n, sizeof ix->syms[0], by_address);
-    /* A symbol of size 0 reaches to the next one. */
-    for (size_t i = 0; i < ix->n; i++)
-        if (ix->syms[i].hi == ix->syms[i].lo)
-            ix->syms[i].hi = i + 1 < ix->n ? ix->syms[i + 1].lo : ix->syms[i].lo + 1;
     return ix;
 }
 
@@ -460,18 +458,23 @@ static const char *function_at(Dwfl_Module *mod, uintptr_t pc)
         else
             hi = mid;
     }
-    /* Among the symbols starting at or below pc, the nearest that covers it;
-     * aliases share a start, and the best-ranked one sorts first. */
-    for (size_t i = lo; i-- > 0;) {
-        if (pc < ix->syms[i].hi) {
-            while (i > 0 && ix->syms[i - 1].lo == ix->syms[i].lo)
-                i--;
-            return ix->syms[i].name;
+    /* As libdw: a sized symbol that covers pc, else the nearest label before
+     * pc with no sized symbol ending in between, else nothing. Aliases share
+     * a start, and the best-ranked sorts first. */
+    const struct func_sym *label = NULL;
+    for (size_t i = lo; i-- > 0 && lo - i <= 8;) { /* nested symbols are rare: look back 8 */
+        const struct func_sym *f = &ix->syms[i];
+        if (f->sized && pc < f->hi) {
+            while (i > 0 && ix->syms[i - 1].lo == f->lo && ix->syms[i - 1].sized)
+                f = &ix->syms[--i];
+            return f->name;
         }
-        if (lo - i > 8)
-            break; /* nested or overlapping symbols are rare: stop looking */
+        if (f->sized)
+            break; /* pc lies past the end of the sized symbol before it */
+        if (!label)
+            label = f;
     }
-    return dwfl_module_addrname(mod, pc); /* libdw's rules for what the index misses */
+    return label ? label->name : NULL;
 }
 
 static int symbolize_uncached(uintptr_t pc, int retired, Dwfl_Module **module_out,
