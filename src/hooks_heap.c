@@ -44,11 +44,13 @@ LT_EXPORT void *malloc(size_t n)
 
 LT_EXPORT void *calloc(size_t n, size_t m)
 {
+    size_t total;
+    bool overflow = __builtin_mul_overflow(n, m, &total); /* the real calloc fails then */
+    if (lt_heap_sampling && !overflow && lt_heap_unsampled(total))
+        return lt_real.calloc(n, m);
     if (!lt_hook_enter())
         return lt_raw_calloc(n, m);
-    void *p = lt_real.calloc(n, m);
-    size_t total = p ? n * m : 0; /* no overflow: the real calloc succeeded */
-    p = tracked(p, total);
+    void *p = tracked(lt_real.calloc(n, m), total);
     lt_hook_leave();
     return p;
 }
@@ -91,6 +93,9 @@ LT_EXPORT void *realloc(void *p, size_t n)
 {
     if (p && lt_bootstrap_owns(p))
         return realloc_bootstrap(p, n);
+    /* Sampling mode: neither the old block nor the new one is sampled. */
+    if (lt_heap_sampling && (!p || !lt_live_may_hold(p)) && n != 0 && lt_heap_unsampled(n))
+        return lt_real.realloc(p, n);
     if (!lt_hook_enter())
         return lt_raw_realloc(p, n);
     struct lt_live_rec old;
