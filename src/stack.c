@@ -1,8 +1,9 @@
 /* Call-stack capture.
  *
  * Fast path: walk the stack ourselves with each frame's CFA rule, cached per
- * return address (cfi.c): a few loads per frame, where libunwind's
- * unw_backtrace spends ~90 instructions. Any frame the fast walk cannot
+ * return address (cfi.c): about 60 instructions a frame and no lock, where
+ * libunwind's unw_backtrace spends about 90 (callgrind, a 20-deep storm).
+ * Any frame the fast walk cannot
  * follow exactly (no simple rule, a signal frame, a stack outside the
  * thread's bounds) sends the whole capture to libunwind, so stacks are the
  * same either way; LEAKTRACE_UNWIND_CHECK=1 compares the two on every
