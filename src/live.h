@@ -31,15 +31,15 @@ bool lt_live_remove(const void *p, struct lt_live_rec *out);
 
 /* Sampling mode's filter (NULL otherwise), exposed for the free hook's
  * lock-free fast path: false means p was certainly never tracked. */
-extern _Atomic uint16_t *lt_live_filter;
-#define LT_LIVE_FILTER_BITS 20
+extern _Atomic uint8_t *lt_live_filter;
+#define LT_LIVE_FILTER_BITS 16
 
 static inline uint64_t lt_live_hash(uintptr_t p)
 {
     return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
 }
 
-static inline _Atomic uint16_t *lt_live_filter_slot(uint64_t h)
+static inline _Atomic uint8_t *lt_live_filter_slot(uint64_t h)
 {
     return &lt_live_filter[(h >> 20) & ((1u << LT_LIVE_FILTER_BITS) - 1)];
 }

@@ -33,6 +33,20 @@
 struct addr_range { uintptr_t lo, hi; };
 static struct addr_range own_range, unwind_range;
 static bool check_unwinder;
+
+/* Return addresses inside the tracer whose frame has the frame-pointer rule
+ * (checked against the CFI once, then remembered here): the walk steps over
+ * them with two loads instead of a rule lookup. The tracer is built with
+ * frame pointers, but a few functions (crt code, shrink-wrapped fast paths)
+ * are not, hence the check. Direct-mapped: a collision costs a lookup. */
+#define OWN_FP_SLOTS 256
+static _Atomic uintptr_t own_fp_frames[OWN_FP_SLOTS];
+static uint32_t frame_pointer_rule; /* CFA = rbp + 16, rbp saved at CFA - 16 */
+
+static inline unsigned own_slot(uintptr_t ip)
+{
+    return (unsigned)(ip ^ ip >> 8) % OWN_FP_SLOTS;
+}
 static _Atomic unsigned long checked_fast, checked_fallback, checked_mismatch;
 
 /* The running thread's stack, [lo, hi): every read of the fast walk is
@@ -77,6 +91,9 @@ void lt_stack_init(void)
     range_of((uintptr_t)&unw_backtrace, &unwind_range);
     const char *check = getenv("LEAKTRACE_UNWIND_CHECK");
     check_unwinder = check && strcmp(check, "1") == 0;
+    frame_pointer_rule = lt_cfi_pack((struct lt_frame_rule){
+        .kind = LT_RULE_STEP, .cfa_from_rbp = true, .cfa_offset = 16, .rbp_saved = true,
+        .rbp_offset = -16});
 }
 
 static bool in_range(const struct addr_range *r, uintptr_t pc)
@@ -131,11 +148,25 @@ static __attribute__((noinline)) int fast_walk(uintptr_t *frames, int max)
             frames[n++] = ip;
             if (n == max)
                 break;
+        } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
+            /* A tracer frame known to keep the frame pointer: CFA = rbp + 16,
+             * the caller's rbp at rbp, the return address above it. */
+            if (bp < sp || hi - bp < 16)
+                return -1;
+            const uintptr_t *frame = (const uintptr_t *)bp;
+            ip = frame[1];
+            sp = bp + 16;
+            bp = frame[0];
+            if (ip == 0)
+                break;
+            continue;
         }
         uint32_t w = cache ? lt_cfi_cached(cache, ip - 1) : 0;
         if (lt_unlikely(w == 0)) {
             w = lt_cfi_pack(lt_cfi_rule(ip - 1));
             cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+            if (w == frame_pointer_rule && ip - own_lo < own_len)
+                atomic_store_explicit(&own_fp_frames[own_slot(ip)], ip, memory_order_relaxed);
         }
         if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
             break;
