@@ -7,10 +7,17 @@
 #define _GNU_SOURCE
 #include "live.h"
 
-#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 #define STRIPE_BITS 8
 #define STRIPES (1u << STRIPE_BITS)
@@ -22,12 +29,34 @@ struct entry {
 };
 
 struct stripe {
-    pthread_mutex_t lock;
+    _Atomic bool locked;
     struct entry *table;
     uint32_t cap, count;
 } __attribute__((aligned(64)));
 
 static struct stripe stripes[STRIPES];
+
+/* A stripe's lock is a flag taken with one atomic exchange: it is held for a
+ * probe and a store, and uncontended a pthread mutex costs three times the
+ * instructions (callgrind: about 57 a lock and unlock, 20 here). A waiter
+ * spins a little, then yields the core to the holder. */
+static void stripe_lock(struct stripe *s)
+{
+    unsigned spins = 0;
+    while (atomic_exchange_explicit(&s->locked, true, memory_order_acquire)) {
+        while (atomic_load_explicit(&s->locked, memory_order_relaxed)) {
+            if (++spins < 64)
+                cpu_relax();
+            else
+                sched_yield();
+        }
+    }
+}
+
+static void stripe_unlock(struct stripe *s)
+{
+    atomic_store_explicit(&s->locked, false, memory_order_release);
+}
 
 /* Sampling mode only: a counting filter in front of the table. Most frees
  * are of blocks that were never sampled; a zero counter says so without the
@@ -117,8 +146,6 @@ static struct lt_live_rec unpack(uint64_t meta)
 
 bool lt_live_init(bool sampled)
 {
-    for (uint32_t i = 0; i < STRIPES; i++)
-        pthread_mutex_init(&stripes[i].lock, NULL);
     if (sampled) {
         void *p = mmap(NULL, sizeof(uint8_t) << LT_LIVE_FILTER_BITS, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -135,7 +162,7 @@ enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
     uint64_t h = lt_live_hash((uintptr_t)p);
     struct stripe *s = stripe_of(h);
     enum lt_live_result result = LT_LIVE_ADDED;
-    pthread_mutex_lock(&s->lock);
+    stripe_lock(s);
     if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && !grow(s)) {
         result = LT_LIVE_FULL;
     } else {
@@ -153,7 +180,7 @@ enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
         }
         s->table[i].meta = pack(rec);
     }
-    pthread_mutex_unlock(&s->lock);
+    stripe_unlock(s);
     return result;
 }
 
@@ -184,7 +211,7 @@ bool lt_live_remove(const void *p, struct lt_live_rec *out)
         return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of(h);
     bool found = false;
-    pthread_mutex_lock(&s->lock);
+    stripe_lock(s);
     if (s->cap) {
         for (uint32_t i = home_slot(h, s->cap); s->table[i].ptr; i = i + 1 == s->cap ? 0 : i + 1) {
             if (s->table[i].ptr == (uintptr_t)p) {
@@ -197,7 +224,7 @@ bool lt_live_remove(const void *p, struct lt_live_rec *out)
             }
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    stripe_unlock(s);
     return found;
 }
 
@@ -220,17 +247,17 @@ size_t lt_live_memory(void)
 void lt_live_lock_all(void)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
-        pthread_mutex_lock(&stripes[i].lock);
+        stripe_lock(&stripes[i]);
 }
 
 void lt_live_unlock_all(void)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
-        pthread_mutex_unlock(&stripes[i].lock);
+        stripe_unlock(&stripes[i]);
 }
 
 void lt_live_reinit_locks(void)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
-        pthread_mutex_init(&stripes[i].lock, NULL);
+        atomic_store_explicit(&stripes[i].locked, false, memory_order_relaxed);
 }

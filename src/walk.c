@@ -1,0 +1,128 @@
+/* The fast stack walk: each frame stepped with its CFA rule, cached per
+ * return address (cfi.c), and no lock. Any frame it cannot follow exactly
+ * (no simple rule, a signal frame, a stack outside the thread's bounds)
+ * makes it give up, and stack.c asks libunwind instead.
+ *
+ * Cost (callgrind): about 45 instructions a program frame, 10 a frame of the
+ * tracer's own (stepped by frame pointer once the CFI has confirmed that
+ * rule for the return address); libunwind's unw_backtrace spends about 90.
+ *
+ * Tried and measured worse: a per-thread memo of the last walk, replaying
+ * the callers a new walk shares with it after checking the words the old
+ * walk read. Replaying costs little, but recording every walk for the next
+ * one costs about as much as it saves at the 10-20 frames real programs
+ * have (perl: +65% instructions in the walk). */
+#define _GNU_SOURCE
+#include "walk.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cfi.h"
+#include "guard.h"
+
+static uintptr_t own_lo, own_len;
+
+/* The running thread's stack, [lo, hi): every read of the walk is bounded
+ * by it. hi == 1 marks a thread whose bounds are unknown. */
+static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
+
+/* Return addresses inside the tracer whose frame has the frame-pointer rule
+ * (checked against the CFI once, then remembered here): the walk steps over
+ * them with two loads instead of a rule lookup. The tracer is built with
+ * frame pointers, but a few functions (crt code, shrink-wrapped fast paths)
+ * are not, hence the check. Direct-mapped: a collision costs a lookup. */
+#define OWN_FP_SLOTS 256
+static _Atomic uintptr_t own_fp_frames[OWN_FP_SLOTS];
+static uint32_t frame_pointer_rule; /* CFA = rbp + 16, rbp saved at CFA - 16 */
+
+static inline unsigned own_slot(uintptr_t ip)
+{
+    return (unsigned)(ip ^ ip >> 8) % OWN_FP_SLOTS;
+}
+
+void lt_walk_init(uintptr_t own_start, uintptr_t own_end)
+{
+    own_lo = own_start;
+    own_len = own_end - own_start;
+    frame_pointer_rule = lt_cfi_pack((struct lt_frame_rule){
+        .kind = LT_RULE_STEP, .cfa_from_rbp = true, .cfa_offset = 16, .rbp_saved = true,
+        .rbp_offset = -16});
+}
+
+static void learn_stack_bounds(void)
+{
+    pthread_attr_t attr;
+    void *base;
+    size_t size;
+    stack_hi = 1;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &base, &size) == 0) {
+        stack_lo = (uintptr_t)base;
+        stack_hi = (uintptr_t)base + size;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Our own frames, at the top or further down, are left out: a descriptor
+ * hook calls the real fopen, which allocates. */
+int lt_walk(uintptr_t *frames, int max)
+{
+    if (lt_unlikely(stack_hi == 0))
+        learn_stack_bounds();
+    if (stack_hi == 1)
+        return -1;
+    uintptr_t *fp = __builtin_frame_address(0); /* this file keeps frame pointers */
+    uintptr_t ip = (uintptr_t)__builtin_return_address(0);
+    uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0];
+    uintptr_t lo = stack_lo, hi = stack_hi;
+    if (sp < lo || sp >= hi)
+        return -1;
+    int n = 0;
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    for (;;) {
+        if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
+            frames[n++] = ip;
+            if (n == max)
+                break;
+        } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
+            /* CFA = rbp + 16, the caller's rbp at rbp, the return address above */
+            if (bp < sp || hi - bp < 16)
+                return -1;
+            const uintptr_t *frame = (const uintptr_t *)bp;
+            ip = frame[1];
+            sp = bp + 16;
+            bp = frame[0];
+            if (ip == 0)
+                break;
+            continue;
+        }
+        uint32_t w = cache ? lt_cfi_cached(cache, ip - 1) : 0;
+        if (lt_unlikely(w == 0)) {
+            w = lt_cfi_pack(lt_cfi_rule(ip - 1));
+            cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+            if (w == frame_pointer_rule && ip - own_lo < own_len)
+                atomic_store_explicit(&own_fp_frames[own_slot(ip)], ip, memory_order_relaxed);
+        }
+        if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
+            break;
+        if (LT_CFI_KIND(w) != LT_RULE_STEP)
+            return -1;
+        uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (intptr_t)LT_CFI_CFA_OFFSET(w);
+        if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
+            return -1;
+        if (LT_CFI_RBP_SAVED(w)) {
+            uintptr_t at = cfa + (intptr_t)LT_CFI_RBP_OFFSET(w);
+            if (at < sp || at + 8 > hi)
+                return -1;
+            bp = *(uintptr_t *)at;
+        }
+        ip = *(uintptr_t *)(cfa - 8);
+        sp = cfa;
+        if (ip == 0)
+            break;
+    }
+    return n;
+}

@@ -1,0 +1,21 @@
+/* The fast stack walk (CFA rules cached per return address), behind
+ * lt_stack_capture. */
+#ifndef LT_WALK_H
+#define LT_WALK_H
+
+#include <stdint.h>
+
+/* Leading frames of the tracer's own, at most (the hook, the recorder, the
+ * unwinder), whatever the compiler inlined. */
+#define LT_WALK_SKIP_MAX 16
+
+/* [own_start, own_end): the tracer's code, whose frames are walked but not
+ * returned. */
+void lt_walk_init(uintptr_t own_start, uintptr_t own_end);
+
+/* Fills frames[0..max) with the program's return addresses above the
+ * caller, innermost first; returns how many, or -1 when some frame is not
+ * one the fast walk follows exactly (libunwind must do it). */
+int lt_walk(uintptr_t *frames, int max);
+
+#endif
