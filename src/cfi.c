@@ -193,12 +193,9 @@ done:
     return r;
 }
 
-_Atomic uint32_t lt_cfi_generation;
-
 void lt_cfi_forget(void)
 {
     pthread_mutex_lock(&miss_lock);
-    atomic_fetch_add_explicit(&lt_cfi_generation, 1, memory_order_release);
     struct lt_cfi_slot *cache = lt_cfi_cache;
     if (cache)
         for (uint32_t i = 0; i < CACHE_SLOTS; i++)

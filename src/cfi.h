@@ -73,8 +73,4 @@ uint32_t lt_cfi_pack(struct lt_frame_rule r);
 /* A library was unloaded: its addresses may be reused by another. */
 void lt_cfi_forget(void);
 
-/* Bumped by every lt_cfi_forget: a rule learned under an older generation
- * may no longer hold for its address. */
-extern _Atomic uint32_t lt_cfi_generation;
-
 #endif
