@@ -27,6 +27,10 @@ check "threads" "$LT_VICTIMS/heap_threads" 4 50 64 2000 1
 # heap_new checks the sizes of its types against its arguments: ask it first.
 sizes=$("$LT_VICTIMS/heap_new" 0 0 0 0 2>&1 | sed -n 's/sizeof(Obj) = \([0-9]*\), sizeof(Aligned) = \([0-9]*\)/\1 \2/p')
 check "C++" "$LT_VICTIMS/heap_new" 20 64 $sizes
+# fopen, opendir and friends allocate inside a descriptor hook: tracer frames
+# lie between the program's, and are stepped by frame pointer there too.
+seq 1 3000 | sort -R >"$T/a"; seq 2000 5000 | sort -R >"$T/b"
+check "descriptor hooks" sort -n -u "$T/a" "$T/b"
 check "python3" python3 -c 'import json; print(len(json.dumps([str(i) for i in range(20000)])))'
 check "perl" perl -e 'my %h; $h{$_} = [1 .. 5] for 1 .. 20000; print scalar(keys %h), "\n"'
 check "sqlite3" sqlite3 :memory: 'create table t(a); insert into t select value from generate_series(1, 5000); select count(*) from t;'
