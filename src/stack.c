@@ -118,9 +118,11 @@ static void compare_with_libunwind(const uintptr_t *frames, int n, int max)
 
 int lt_stack_capture(uintptr_t *frames, int max)
 {
-    if (!lt_capture_gate_enter())
-        return 0;
     int n = lt_walk(frames, max);
+    if (lt_likely(n >= 0 && !check_unwinder))
+        return n;
+    if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
+        return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);
     if (lt_unlikely(check_unwinder)) {
         atomic_fetch_add(n >= 0 ? &checked_fast : &checked_fallback, 1);

@@ -127,11 +127,10 @@ void lt_stacks_reset_alloc(void)
 {
     uint32_t n = lt_stacks_count();
     for (uint32_t id = 1; id <= n; id++) {
-        for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-            struct lt_stack_counters *c = &lt_stacks_records[id].shard[i];
-            atomic_store_explicit(&c->alloc_objects, 0, memory_order_relaxed);
-            atomic_store_explicit(&c->alloc_bytes, 0, memory_order_relaxed);
-        }
+        struct lt_stack *s = &lt_stacks_records[id];
+        struct lt_stack_totals t = lt_stack_read(s);
+        s->alloc_objects_base += t.alloc_objects;
+        s->alloc_bytes_base += t.alloc_bytes;
     }
 }
 

@@ -28,9 +28,12 @@ enum lt_tag {
  * malloc and free. A reader sums the shards. */
 #define LT_COUNTER_SHARDS 4
 
+/* Allocated and freed since start: a malloc adds to two counters and a free
+ * to two (live = allocated - freed), where counting live ones directly
+ * would cost a malloc four atomic additions. */
 struct lt_stack_counters {
-    _Atomic int64_t alloc_objects, alloc_bytes; /* since start (or fork) */
-    _Atomic int64_t inuse_objects, inuse_bytes; /* live now */
+    _Atomic int64_t alloc_objects, alloc_bytes;
+    _Atomic int64_t freed_objects, freed_bytes;
 } __attribute__((aligned(64)));
 
 struct lt_stack {
@@ -39,6 +42,7 @@ struct lt_stack {
     uint16_t depth;
     uint8_t tag;
     uint32_t generation; /* libraries unloaded before it was first seen (retired.h) */
+    int64_t alloc_objects_base, alloc_bytes_base; /* allocated before a fork (in the child) */
     struct lt_stack_counters shard[LT_COUNTER_SHARDS];
 } __attribute__((aligned(64)));
 
@@ -60,37 +64,42 @@ static inline struct lt_stack *lt_stacks_get(uint32_t id);
 /* Number of ids in use: valid ids are 1..lt_stacks_count(). */
 uint32_t lt_stacks_count(void);
 
-/* Counter updates (relaxed atomics: totals only need to be eventually exact). */
+/* Counter updates. A free's are release operations so that a reader that
+ * sees a free also sees the allocation it undoes (lt_stack_read). */
 static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
 {
     struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
     atomic_fetch_add_explicit(&c->alloc_objects, objects, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->alloc_bytes, bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->inuse_objects, objects, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->inuse_bytes, bytes, memory_order_relaxed);
 }
 
 static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
 {
     struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
-    atomic_fetch_sub_explicit(&c->inuse_objects, objects, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&c->inuse_bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->freed_objects, objects, memory_order_release);
+    atomic_fetch_add_explicit(&c->freed_bytes, bytes, memory_order_release);
 }
 
+/* Frees are read first, then allocations: a free counted here has its
+ * allocation counted too, so live counts never go below zero. */
 static inline struct lt_stack_totals lt_stack_read(const struct lt_stack *s)
 {
-    struct lt_stack_totals t = {0, 0, 0, 0};
+    int64_t freed_objects = 0, freed_bytes = 0, alloc_objects = 0, alloc_bytes = 0;
     for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-        const struct lt_stack_counters *c = &s->shard[i];
-        t.alloc_objects += atomic_load_explicit(&c->alloc_objects, memory_order_relaxed);
-        t.alloc_bytes += atomic_load_explicit(&c->alloc_bytes, memory_order_relaxed);
-        t.inuse_objects += atomic_load_explicit(&c->inuse_objects, memory_order_relaxed);
-        t.inuse_bytes += atomic_load_explicit(&c->inuse_bytes, memory_order_relaxed);
+        freed_objects += atomic_load_explicit(&s->shard[i].freed_objects, memory_order_acquire);
+        freed_bytes += atomic_load_explicit(&s->shard[i].freed_bytes, memory_order_acquire);
     }
-    return t;
+    for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
+        alloc_objects += atomic_load_explicit(&s->shard[i].alloc_objects, memory_order_relaxed);
+        alloc_bytes += atomic_load_explicit(&s->shard[i].alloc_bytes, memory_order_relaxed);
+    }
+    return (struct lt_stack_totals){alloc_objects - s->alloc_objects_base,
+                                    alloc_bytes - s->alloc_bytes_base,
+                                    alloc_objects - freed_objects, alloc_bytes - freed_bytes};
 }
 
-/* In a forked child: alloc_* restart from zero, inuse_* are inherited. */
+/* In a forked child: alloc_* restart from zero, inuse_* are inherited
+ * (call while the child has one thread). */
 void lt_stacks_reset_alloc(void);
 
 /* Bytes the table occupies (for the memory figures). */

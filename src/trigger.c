@@ -36,10 +36,9 @@ static _Atomic unsigned wake_requests;
 
 static _Atomic bool signal_owned;
 
-/* Captures in flight, counted per shard: each thread keeps to one shard (its
- * thread slot), so the two atomic updates a capture makes stay in a cache
- * line that threads rarely share (a single counter bounced between cores on
- * every malloc). fork sums the shards. */
+/* Captures in their locking parts, counted per shard: each thread keeps to
+ * one shard (its thread slot), so the two atomic updates stay in a cache
+ * line that threads rarely share. fork sums the shards. */
 #define GATE_SHARDS 64
 static struct {
     _Atomic int in_flight;

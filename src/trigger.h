@@ -21,9 +21,10 @@ bool lt_trigger_owns_signal(int sig);
  * snapshots stop, with one line saying so and how to choose another. */
 void lt_trigger_give_up_signal(int sig);
 
-/* Stack captures and fork exclude each other: libunwind's caches hold locks
- * that a child would inherit locked. Enter returns false while a fork is
- * being prepared: the caller then records no stack. */
+/* The parts of a stack capture that take locks (libunwind, libdw reading a
+ * rule, pthread_getattr_np) and fork exclude each other: a child would
+ * inherit those locks held. Enter returns false while a fork is being
+ * prepared: the caller then records no stack. */
 bool lt_capture_gate_enter(void);
 void lt_capture_gate_leave(void);
 
