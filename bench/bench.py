@@ -393,6 +393,13 @@ def med(results, name, key):
     return median([r.get(key) for r in results.get(name, []) if r.get("ok")])
 
 
+def paired_median(results, name, base, key, f):
+    """Median over rounds of f(run, baseline run of the same round)."""
+    xs = [f(a[key], b[key]) for a, b in zip(results.get(name, []), results.get(base, []))
+          if a.get("ok") and b.get("ok") and a.get(key) is not None and b.get(key)]
+    return median(xs)
+
+
 def fmt(x, spec="{:.2f}", none="n/a"):
     return none if x is None else spec.format(x)
 
@@ -422,8 +429,10 @@ def unavailable(c, results, work_key, skip):
 
 
 def report(work, cols, res, skip, head, row):
-    """One table row per column: row(column, value, baseline_value) gives the
-    cells after the title and the column's summary entry."""
+    """One table row per column: row(value, base, paired) gives the cells after
+    the title and the column's summary entry; value(key) and base(key) are
+    medians over the rounds, paired(key[, f]) the median of per-round
+    f(value, baseline value), a / b by default."""
     rows, summary = [], {}
     for c in cols:
         why = unavailable(c, res, work.key, skip)
@@ -432,7 +441,9 @@ def report(work, cols, res, skip, head, row):
             continue
         value = lambda key: med(res, c.name, key)
         base = lambda key: med(res, c.baseline, key) if c.baseline else None
-        cells, summary[c.name] = row(value, base)
+        paired = (lambda key, f=lambda a, b: a / b:
+                  paired_median(res, c.name, c.baseline, key, f) if c.baseline else None)
+        cells, summary[c.name] = row(value, base, paired)
         rows.append([c.title] + cells)
     return table(head, rows), summary
 
@@ -450,16 +461,16 @@ RSS_HEAD = ["peak RSS MB", "RSS added MB", "RSS ratio"]
 def report_storm(work, cols, res, skip):
     n = work.cfg["storm_pairs"]
 
-    def row(value, base):
-        loop, bloop = value("loop_ns"), base("loop_ns")
-        cpu, bcpu = value("loop_cpu_ns"), base("loop_cpu_ns")
-        added = (loop - bloop) / n if bloop is not None else None
-        added_cpu = (cpu - bcpu) / (n * work.threads) if bcpu is not None else None
+    def row(value, base, paired):
+        loop = value("loop_ns")
+        loop_ratio = paired("loop_ns")
+        added = paired("loop_ns", lambda a, b: (a - b) / n)
+        added_cpu = paired("loop_cpu_ns", lambda a, b: (a - b) / (n * work.threads))
         rss, rss_ratio = rss_cells(value, base)
-        return ([fmt(loop / 1e6, "{:.0f}"), fmt(ratio(loop, bloop), "{:.2f}x", "-"),
+        return ([fmt(loop / 1e6, "{:.0f}"), fmt(loop_ratio, "{:.2f}x", "-"),
                  fmt(added, "{:.0f}", "-"), fmt(added_cpu, "{:.0f}", "-"),
                  fmt(value("wall"))] + rss,
-                {"loop_ms": loop / 1e6, "ratio": ratio(loop, bloop), "added_ns": added,
+                {"loop_ms": loop / 1e6, "ratio": loop_ratio, "added_ns": added,
                  "added_cpu_ns": added_cpu, "rss_ratio": rss_ratio})
     head = ["column", "loop ms", "ratio", "added ns per malloc+free",
             "added CPU ns per malloc+free", "process wall s"]
@@ -467,25 +478,25 @@ def report_storm(work, cols, res, skip):
 
 
 def report_wall(work, cols, res, skip):
-    def row(value, base):
-        wall, bwall = value("wall"), base("wall")
-        cpu, bcpu = value("cpu"), base("cpu")
+    def row(value, base, paired):
+        wall, cpu = value("wall"), value("cpu")
+        wall_ratio, cpu_ratio = paired("wall"), paired("cpu")
         rss, rss_ratio = rss_cells(value, base)
-        return ([fmt(wall), fmt(ratio(wall, bwall), "{:.2f}x", "-"), fmt(cpu),
-                 fmt(ratio(cpu, bcpu), "{:.2f}x", "-")] + rss,
-                {"wall": wall, "ratio": ratio(wall, bwall), "cpu_ratio": ratio(cpu, bcpu),
+        return ([fmt(wall), fmt(wall_ratio, "{:.2f}x", "-"), fmt(cpu),
+                 fmt(cpu_ratio, "{:.2f}x", "-")] + rss,
+                {"wall": wall, "ratio": wall_ratio, "cpu_ratio": cpu_ratio,
                  "rss_ratio": rss_ratio})
     head = ["column", "wall s", "ratio", "CPU s", "CPU ratio"]
     return report(work, cols, res, skip, head + RSS_HEAD, row)
 
 
 def report_redis(work, cols, res, skip):
-    def row(value, base):
-        rps, brps = value("rps"), base("rps")
-        cpu, bcpu = value("cpu_us_per_request"), base("cpu_us_per_request")
-        return ([fmt(rps, "{:,.0f}"), fmt(ratio(rps, brps), "{:.1%}", "-"), fmt(cpu, "{:.1f}"),
-                 fmt(ratio(cpu, bcpu), "{:.2f}x", "-"), fmt(mb(value("rss_kb")), "{:.1f}")],
-                {"rps": rps, "ratio": ratio(rps, brps), "cpu_ratio": ratio(cpu, bcpu)})
+    def row(value, base, paired):
+        rps, cpu = value("rps"), value("cpu_us_per_request")
+        rps_ratio, cpu_ratio = paired("rps"), paired("cpu_us_per_request")
+        return ([fmt(rps, "{:,.0f}"), fmt(rps_ratio, "{:.1%}", "-"), fmt(cpu, "{:.1f}"),
+                 fmt(cpu_ratio, "{:.2f}x", "-"), fmt(mb(value("rss_kb")), "{:.1f}")],
+                {"rps": rps, "ratio": rps_ratio, "cpu_ratio": cpu_ratio})
     head = ["column", "requests/s", "of baseline", "server CPU us per request", "CPU ratio",
             "server peak RSS MB"]
     return report(work, cols, res, skip, head, row)
@@ -494,7 +505,7 @@ def report_redis(work, cols, res, skip):
 def report_hold(work, cols, res, skip):
     n = work.cfg["hold_blocks"]
 
-    def row(value, base):
+    def row(value, base, paired):
         after, before = value("rss_after_kb"), value("rss_before_kb")
         per = marginal = None
         if base("rss_after_kb") is not None:
@@ -801,7 +812,10 @@ def main():
         f"- {cfg['rounds']} interleaved rounds (each round runs every column once, in the "
         "order of the tables); every figure is the median over the rounds; ratios are "
         "against the column's own allocator without a profiler (glibc for leaktrace and "
-        "heaptrack, jemalloc for jemalloc's profiler).",
+        "heaptrack, jemalloc for jemalloc's profiler). Ratios and added costs are "
+        "paired: each run against the baseline run of its own round, then the median "
+        "of those (this machine's speed drifts by up to 1.5x over tens of seconds, "
+        "which a ratio of two medians would take for the tracer's cost).",
     ]
     tmpbase = tempfile.mkdtemp(prefix="leaktrace-bench.")
     summary, sections, raw = {}, [], {}
