@@ -38,4 +38,11 @@ static inline bool lt_guard_enter(void)
 
 static inline void lt_guard_leave(void) { lt_guard_flag = 0; }
 
+/* First call of each of the tracer's own threads (snapshot, HTTP): all it
+ * does is the tracer's, and it runs 10 nice levels below the thread that
+ * started it, so that the program's threads win the cores while it writes a
+ * profile (on 2 busy cores a snapshot otherwise preempts them for a whole
+ * time slice). */
+void lt_become_tracer_thread(void);
+
 #endif

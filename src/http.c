@@ -268,7 +268,7 @@ static void serve(int fd)
 static void *http_thread(void *arg)
 {
     (void)arg;
-    lt_guard_flag = LT_GUARD_TRACER;
+    lt_become_tracer_thread();
     while (!atomic_load(&http_quit)) {
         /* Polled, not blocked in accept: lt_http_stop_thread() must be able
          * to end the thread within a fraction of a second. */

@@ -143,7 +143,7 @@ static _Atomic bool snapshot_quit;
 static void *snapshot_thread(void *arg)
 {
     (void)arg;
-    lt_guard_flag = LT_GUARD_TRACER; /* everything this thread allocates is the tracer's */
+    lt_become_tracer_thread();
     int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
     int64_t next = period ? now_ms() + period : 0;
     for (;;) {
