@@ -2,6 +2,7 @@
 #include "cfi.h"
 #include "config.h"
 
+#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <fcntl.h>
@@ -85,6 +86,7 @@ struct found {
     bool ok;
 };
 
+#if !(defined(__GLIBC__) && __GLIBC_PREREQ(2, 35))
 static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct found *f = arg;
@@ -109,6 +111,30 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
     snprintf(f->path, sizeof f->path, "%s", name);
     return 1;
+}
+#endif
+
+/* Which object pc lies in, filling f (f->ok: it has a file to read rules
+ * from). glibc's _dl_find_object takes no lock: dl_iterate_phdr takes the
+ * loader's, which a child forked while another thread was in dlopen or
+ * dlclose inherits held, so that its first allocation from code the parent
+ * never ran would hang (t_dlclose). */
+static void locate(struct found *f)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
+    struct dl_find_object dlfo;
+    if (_dl_find_object((void *)f->pc, &dlfo) != 0 || !dlfo.dlfo_link_map)
+        return;
+    const struct link_map *map = dlfo.dlfo_link_map;
+    f->bias = map->l_addr;
+    f->lo = (uintptr_t)dlfo.dlfo_map_start;
+    f->hi = (uintptr_t)dlfo.dlfo_map_end;
+    const char *name = map->l_name && map->l_name[0] ? map->l_name : lt_config.exe_path;
+    f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
+    snprintf(f->path, sizeof f->path, "%s", name);
+#else
+    dl_iterate_phdr(find_object, f);
+#endif
 }
 
 /* Caller holds miss_lock. */
@@ -213,13 +239,17 @@ void lt_cfi_forget(void)
     pthread_mutex_unlock(&miss_lock);
 }
 
+void lt_cfi_lock(void) { pthread_mutex_lock(&miss_lock); }
+void lt_cfi_unlock(void) { pthread_mutex_unlock(&miss_lock); }
+
 struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
 {
     struct lt_frame_rule rule = {LT_RULE_UNKNOWN, false, 0, false, 0};
-    /* The loader lock (dl_iterate_phdr) is never taken while miss_lock is
-     * held: a thread in dlopen holds the former and may want the latter. */
+    /* The loader lock (dl_iterate_phdr, older glibc) is never taken while
+     * miss_lock is held: a thread in dlopen holds the former and may want
+     * the latter. */
     struct found f = {.pc = pc};
-    dl_iterate_phdr(find_object, &f);
+    locate(&f);
     if (!f.ok)
         return rule;
     pthread_mutex_lock(&miss_lock);

@@ -73,4 +73,9 @@ uint32_t lt_cfi_pack(struct lt_frame_rule r);
 /* A library was unloaded: its addresses may be reused by another. */
 void lt_cfi_forget(void);
 
+/* fork: held across it (a dlclose may be forgetting in another thread), so
+ * that the child never inherits the rule reader's lock held. */
+void lt_cfi_lock(void);
+void lt_cfi_unlock(void);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "config.h"
 #include "http.h"
 #include "init.h"
@@ -259,6 +260,7 @@ static void prepare_fork(void)
     atomic_store(&fork_pending, true);
     while (captures_in_flight())
         sched_yield();
+    lt_cfi_lock(); /* no capture holds it now; a dlclose's lt_cfi_forget may */
     lt_stacks_lock();
     lt_live_lock_all();
 }
@@ -267,6 +269,7 @@ static void after_fork_parent(void)
 {
     lt_live_unlock_all();
     lt_stacks_unlock();
+    lt_cfi_unlock();
     atomic_store(&fork_pending, false);
 }
 
@@ -277,6 +280,7 @@ static void after_fork_child(void)
     bool entered = lt_guard_enter();
     lt_live_unlock_all();
     lt_stacks_unlock();
+    lt_cfi_unlock();
     for (int i = 0; i < GATE_SHARDS; i++)
         atomic_store(&gate[i].in_flight, 0);
     atomic_store(&fork_pending, false);

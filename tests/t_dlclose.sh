@@ -20,4 +20,15 @@ expect "the churning threads' leaks" $((threads * churn / 100 * 32)) \
 (cd "$T" && timeout 120 env LD_PRELOAD="$LT_LIB" LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 \
   LEAKTRACE_REPORT=0 "$LT_VICTIMS/dl_host" "$plugin" 20 $count $size 1 20000 >/dev/null 2>"$T/err2")
 expect "unwind check through dlopen/dlclose: no mismatch" 1 "$(grep -c ' 0 mismatches$' "$T/err2")"
+# fork while another thread loads and unloads a library: each child
+# allocates from code the parent never ran, so the tracer reads new unwind
+# rules in a child that may have inherited the loader's locks held. Untraced,
+# every child exits; traced, too.
+forks=200
+want="forks $forks hung 0 failed 0"
+expect "fork during dlopen/dlclose, untraced: every child exits" "$want" \
+  "$(timeout 300 "$LT_VICTIMS/dl_fork" "$plugin" 2000 $forks $count $size)"
+expect "fork during dlopen/dlclose, traced: every child exits" "$want" \
+  "$(cd "$T" && timeout 300 env LD_PRELOAD="$LT_LIB" LEAKTRACE_OUT="$T/f" LEAKTRACE_AT_EXIT=0 \
+     LEAKTRACE_REPORT=0 "$LT_VICTIMS/dl_fork" "$plugin" 2000 $forks $count $size)"
 finish
