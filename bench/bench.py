@@ -30,7 +30,7 @@ QUERY = os.path.join(ROOT, "tests", "pprof_query.py")
 SAMPLE = 524288
 RUN_TIMEOUT = 900
 
-FULL = dict(rounds=5, storm_pairs=1_000_000, depth=20, window=256, leak_count=64,
+FULL = dict(rounds=7, storm_pairs=1_000_000, depth=20, window=256, leak_count=64,
             leak_size=1024, perl_lines=20000, redis_requests=40000,
             redis_tests="set,get,incr,lpush,lpop,hset", hold_blocks=1_000_000, hold_size=32,
             snap_stacks=100_000, snap_per_stack=10, acc_pairs=100_000, acc_leak_count=16384,
