@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 static inline void cpu_relax(void)
 {
@@ -39,17 +40,27 @@ static struct stripe stripes[STRIPES];
 /* A stripe's lock is a flag taken with one atomic exchange: it is held for a
  * probe and a store, and uncontended a pthread mutex costs three times the
  * instructions (callgrind: about 57 a lock and unlock, 20 here). A waiter
- * spins a little, then yields the core to the holder. */
+ * spins a little (the holder is running: it is done within a microsecond),
+ * then yields, then sleeps: a real-time thread yields only to its peers, and
+ * must not spin forever over a holder preempted on its own core. */
+static void wait_a_little(unsigned spins)
+{
+    if (spins < 64) {
+        cpu_relax();
+    } else if (spins < 80) {
+        sched_yield();
+    } else {
+        struct timespec pause = {0, 10 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void stripe_lock(struct stripe *s)
 {
     unsigned spins = 0;
     while (atomic_exchange_explicit(&s->locked, true, memory_order_acquire)) {
-        while (atomic_load_explicit(&s->locked, memory_order_relaxed)) {
-            if (++spins < 64)
-                cpu_relax();
-            else
-                sched_yield();
-        }
+        while (atomic_load_explicit(&s->locked, memory_order_relaxed))
+            wait_a_little(spins++);
     }
 }
 
