@@ -128,9 +128,9 @@ void lt_stacks_reset_alloc(void)
     uint32_t n = lt_stacks_count();
     for (uint32_t id = 1; id <= n; id++) {
         struct lt_stack *s = &lt_stacks_records[id];
-        struct lt_stack_totals t = lt_stack_read(s);
-        s->alloc_objects_base += t.alloc_objects;
-        s->alloc_bytes_base += t.alloc_bytes;
+        struct lt_stack_totals t = lt_stack_read(s); /* since the last base */
+        s->alloc_objects_base += (uint64_t)t.alloc_objects;
+        s->alloc_bytes_base += (uint64_t)t.alloc_bytes;
     }
 }
 

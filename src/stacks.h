@@ -42,7 +42,7 @@ struct lt_stack {
     uint16_t depth;
     uint8_t tag;
     uint32_t generation; /* libraries unloaded before it was first seen (retired.h) */
-    int64_t alloc_objects_base, alloc_bytes_base; /* allocated before a fork (in the child) */
+    uint64_t alloc_objects_base, alloc_bytes_base; /* allocated before a fork (in the child) */
     struct lt_stack_counters shard[LT_COUNTER_SHARDS];
 } __attribute__((aligned(64)));
 
@@ -81,21 +81,30 @@ static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t byt
 }
 
 /* Frees are read first, then allocations: a free counted here has its
- * allocation counted too, so live counts never go below zero. */
+ * allocation counted too, so live counts never go below zero. Sums and
+ * differences are taken modulo 2^64 (atomic additions wrap): live counts
+ * stay right even after the running totals wrap, which a stack allocating
+ * ten million objects a second (65536 a count in fixed point) does in
+ * about five months. */
 static inline struct lt_stack_totals lt_stack_read(const struct lt_stack *s)
 {
-    int64_t freed_objects = 0, freed_bytes = 0, alloc_objects = 0, alloc_bytes = 0;
+    uint64_t freed_objects = 0, freed_bytes = 0, alloc_objects = 0, alloc_bytes = 0;
     for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-        freed_objects += atomic_load_explicit(&s->shard[i].freed_objects, memory_order_acquire);
-        freed_bytes += atomic_load_explicit(&s->shard[i].freed_bytes, memory_order_acquire);
+        freed_objects += (uint64_t)atomic_load_explicit(&s->shard[i].freed_objects,
+                                                        memory_order_acquire);
+        freed_bytes += (uint64_t)atomic_load_explicit(&s->shard[i].freed_bytes,
+                                                      memory_order_acquire);
     }
     for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-        alloc_objects += atomic_load_explicit(&s->shard[i].alloc_objects, memory_order_relaxed);
-        alloc_bytes += atomic_load_explicit(&s->shard[i].alloc_bytes, memory_order_relaxed);
+        alloc_objects += (uint64_t)atomic_load_explicit(&s->shard[i].alloc_objects,
+                                                        memory_order_relaxed);
+        alloc_bytes += (uint64_t)atomic_load_explicit(&s->shard[i].alloc_bytes,
+                                                      memory_order_relaxed);
     }
-    return (struct lt_stack_totals){alloc_objects - s->alloc_objects_base,
-                                    alloc_bytes - s->alloc_bytes_base,
-                                    alloc_objects - freed_objects, alloc_bytes - freed_bytes};
+    return (struct lt_stack_totals){
+        (int64_t)(alloc_objects - s->alloc_objects_base),
+        (int64_t)(alloc_bytes - s->alloc_bytes_base),
+        (int64_t)(alloc_objects - freed_objects), (int64_t)(alloc_bytes - freed_bytes)};
 }
 
 /* In a forked child: alloc_* restart from zero, inuse_* are inherited
