@@ -75,6 +75,23 @@ static void learn_stack_bounds(void)
 
 /* Our own frames, at the top or further down, are left out: a descriptor
  * hook calls the real fopen, which allocates. */
+/* A return address seen for the first time: its packed rule, read under
+ * the capture gate, or RULE_REFUSED while a fork is being prepared (a packed
+ * rule is never all ones: kind 3 does not exist). Out of line, so that the
+ * walk's loop keeps its registers. */
+#define RULE_REFUSED UINT32_MAX
+
+static __attribute__((noinline, cold)) uint32_t rule_on_miss(uintptr_t ip)
+{
+    if (!lt_capture_gate_enter())
+        return RULE_REFUSED;
+    uint32_t w = lt_cfi_pack(lt_cfi_rule(ip - 1));
+    lt_capture_gate_leave();
+    if (w == frame_pointer_rule && ip - own_lo < own_len)
+        atomic_store_explicit(&own_fp_frames[own_slot(ip)], ip, memory_order_relaxed);
+    return w;
+}
+
 int lt_walk(uintptr_t *frames, int max)
 {
     if (lt_unlikely(stack_hi == 0)) {
@@ -91,12 +108,12 @@ int lt_walk(uintptr_t *frames, int max)
     uintptr_t lo = stack_lo, hi = stack_hi;
     if (sp < lo || sp >= hi)
         return -1;
-    int n = 0;
+    uintptr_t *out = frames, *const end = frames + max;
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     for (;;) {
         if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
-            frames[n++] = ip;
-            if (n == max)
+            *out++ = ip;
+            if (out == end)
                 break;
         } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
             /* CFA = rbp + 16, the caller's rbp at rbp, the return address above */
@@ -112,13 +129,10 @@ int lt_walk(uintptr_t *frames, int max)
         }
         uint32_t w = cache ? lt_cfi_cached(cache, ip - 1) : 0;
         if (lt_unlikely(w == 0)) {
-            if (!lt_capture_gate_enter())
+            w = rule_on_miss(ip);
+            if (w == RULE_REFUSED)
                 return LT_WALK_REFUSED;
-            w = lt_cfi_pack(lt_cfi_rule(ip - 1));
-            lt_capture_gate_leave();
             cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
-            if (w == frame_pointer_rule && ip - own_lo < own_len)
-                atomic_store_explicit(&own_fp_frames[own_slot(ip)], ip, memory_order_relaxed);
         }
         if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
             break;
@@ -138,5 +152,5 @@ int lt_walk(uintptr_t *frames, int max)
         if (ip == 0)
             break;
     }
-    return n;
+    return (int)(out - frames);
 }
