@@ -134,10 +134,11 @@ int lt_walk(uintptr_t *frames, int max)
                 return LT_WALK_REFUSED;
             cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
         }
-        if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
-            break;
-        if (LT_CFI_KIND(w) != LT_RULE_STEP)
+        if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) {
+            if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
+                break;
             return -1;
+        }
         uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (intptr_t)LT_CFI_CFA_OFFSET(w);
         if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
             return -1;
