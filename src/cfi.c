@@ -59,8 +59,7 @@ static void cache_put(uintptr_t pc, struct lt_frame_rule rule)
         uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
         if (key != 0 && key != pc)
             continue;
-        atomic_store_explicit(&cache[i].word, (uint64_t)(uint32_t)pc << 32 | packed,
-                              memory_order_release);
+        atomic_store_explicit(&cache[i].word, packed, memory_order_release);
         atomic_store_explicit(&cache[i].pc, pc, memory_order_release);
         return;
     }
@@ -219,9 +218,12 @@ done:
     return r;
 }
 
+_Atomic uint32_t lt_cfi_generation;
+
 void lt_cfi_forget(void)
 {
     pthread_mutex_lock(&miss_lock);
+    atomic_fetch_add_explicit(&lt_cfi_generation, 1, memory_order_acq_rel);
     struct lt_cfi_slot *cache = lt_cfi_cache;
     if (cache)
         for (uint32_t i = 0; i < CACHE_SLOTS; i++)

@@ -30,10 +30,8 @@ struct lt_frame_rule lt_cfi_rule(uintptr_t pc);
  * rule: kind 2 bits | rbp-based 1 | rbp saved 1 | rbp offset/8 (8 bits,
  * signed) | CFA offset (20 bits, signed). */
 struct lt_cfi_slot {
-    _Atomic uintptr_t pc;
-    /* low 32 bits of pc (checked on read, so a slot reused concurrently never
-     * hands out another pc's rule) | packed rule */
-    _Atomic uint64_t word;
+    _Atomic uintptr_t pc;    /* 0: empty; published after word */
+    _Atomic uint64_t word;   /* the packed rule */
 };
 #define LT_CFI_SLOT_BITS 16
 #define LT_CFI_PROBES 16
@@ -44,19 +42,24 @@ static inline uint32_t lt_cfi_slot_of(uintptr_t pc)
     return (uint32_t)(((uint64_t)pc * 0x9E3779B97F4A7C15ull) >> (64 - LT_CFI_SLOT_BITS));
 }
 
+/* Bumped by lt_cfi_forget before it empties the cache. A slot is written
+ * once (its word, then its pc) and rewritten only after a forget, so a
+ * reader can get another pc's rule only if a forget ran meanwhile: a walk
+ * reads the generation before and after (acquire), and is not trusted when
+ * it moved. */
+extern _Atomic uint32_t lt_cfi_generation;
+
 /* A cached packed rule for pc in `cache` (lt_cfi_cache, loaded once by the
- * caller), or 0 on a miss: the caller then asks lt_cfi_rule. Relaxed loads
- * suffice: a slot's word carries the low bits of its pc, checked here, so a
- * slot being rewritten never hands out another pc's rule. */
+ * caller), or 0 on a miss: the caller then asks lt_cfi_rule. The word's
+ * load is an acquire: a reader that got a rewritten slot's new word also
+ * sees the generation that a forget bumped before rewriting it. */
 static inline uint32_t lt_cfi_cached(const struct lt_cfi_slot *cache, uintptr_t pc)
 {
     uint32_t mask = (1u << LT_CFI_SLOT_BITS) - 1;
     for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & mask) {
         uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
-        if (key == pc) {
-            uint64_t word = atomic_load_explicit(&cache[i].word, memory_order_relaxed);
-            return (uint32_t)(word >> 32) == (uint32_t)pc ? (uint32_t)word : 0;
-        }
+        if (key == pc)
+            return (uint32_t)atomic_load_explicit(&cache[i].word, memory_order_acquire);
         if (key == 0)
             return 0;
     }

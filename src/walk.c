@@ -109,6 +109,7 @@ int lt_walk(uintptr_t *frames, int max)
     if (sp < lo || sp >= hi)
         return -1;
     uintptr_t *out = frames, *const end = frames + max;
+    uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     for (;;) {
         if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
@@ -153,5 +154,7 @@ int lt_walk(uintptr_t *frames, int max)
         if (ip == 0)
             break;
     }
+    if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
+        return -1; /* a library went away meanwhile: a rule read may be another's */
     return (int)(out - frames);
 }
