@@ -85,6 +85,20 @@ struct found {
     bool ok;
 };
 
+/* The object found: its load bias, address range and file (the loader
+ * names the main program ""). */
+static void found_object(struct found *f, uintptr_t bias, uintptr_t lo, uintptr_t hi,
+                         const char *name)
+{
+    f->bias = bias;
+    f->lo = lo;
+    f->hi = hi;
+    if (!name || !name[0])
+        name = lt_config.exe_path;
+    f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
+    snprintf(f->path, sizeof f->path, "%s", name);
+}
+
 #if !(defined(__GLIBC__) && __GLIBC_PREREQ(2, 35))
 static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -103,12 +117,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     }
     if (!inside)
         return 0;
-    f->bias = info->dlpi_addr;
-    f->lo = lo;
-    f->hi = hi;
-    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : lt_config.exe_path;
-    f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
-    snprintf(f->path, sizeof f->path, "%s", name);
+    found_object(f, info->dlpi_addr, lo, hi, info->dlpi_name);
     return 1;
 }
 #endif
@@ -124,13 +133,8 @@ static void locate(struct found *f)
     struct dl_find_object dlfo;
     if (_dl_find_object((void *)f->pc, &dlfo) != 0 || !dlfo.dlfo_link_map)
         return;
-    const struct link_map *map = dlfo.dlfo_link_map;
-    f->bias = map->l_addr;
-    f->lo = (uintptr_t)dlfo.dlfo_map_start;
-    f->hi = (uintptr_t)dlfo.dlfo_map_end;
-    const char *name = map->l_name && map->l_name[0] ? map->l_name : lt_config.exe_path;
-    f->ok = name[0] == '/'; /* the vdso has no file: libunwind handles it */
-    snprintf(f->path, sizeof f->path, "%s", name);
+    found_object(f, dlfo.dlfo_link_map->l_addr, (uintptr_t)dlfo.dlfo_map_start,
+                 (uintptr_t)dlfo.dlfo_map_end, dlfo.dlfo_link_map->l_name);
 #else
     dl_iterate_phdr(find_object, f);
 #endif

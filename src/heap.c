@@ -66,7 +66,8 @@ static bool is_sampled(size_t size)
 
 /* The weight is a function of the size alone, so a free subtracts exactly
  * what the allocation added. Inlined: exact mode's answer is two stores. */
-static inline __attribute__((always_inline)) void weigh(size_t size, int64_t *objects, int64_t *bytes)
+static inline __attribute__((always_inline)) void weigh(size_t size, int64_t *objects,
+                                                         int64_t *bytes)
 {
     if (sample_rate == 0) {
         *objects = LT_OBJ_ONE;
