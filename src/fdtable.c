@@ -142,7 +142,7 @@ enum lt_fd_kind lt_fd_dup_kind(int orig, int copy)
 
 void lt_fd_site_capture(struct lt_fd_site *site)
 {
-    site->depth = lt_stack_capture(site->frames, lt_config.depth);
+    site->depth = lt_stack_capture(site->frames, lt_config.depth, &site->hash);
 }
 
 /* Takes fd's record out of the table and its count off its stack. */
@@ -159,7 +159,8 @@ void lt_fd_record(int fd, const struct lt_fd_site *site, enum lt_fd_kind kind)
         return;
     if (kind == LT_FD_PROBE)
         kind = lt_fd_probe(fd);
-    uint32_t id = lt_stacks_intern(site->frames, site->depth, LT_TAG_FD_FIRST + (unsigned)kind);
+    uint32_t id = lt_stacks_intern(site->frames, site->depth, site->hash,
+                                   LT_TAG_FD_FIRST + (unsigned)kind);
     lt_stack_add(lt_stacks_get(id), LT_OBJ_ONE, 0);
     uint32_t old = atomic_exchange_explicit(&slots[fd], id, memory_order_relaxed);
     /* Closed by a path we do not see (a raw syscall, a dup2 over it): it is

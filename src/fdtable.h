@@ -42,6 +42,7 @@ void lt_fd_init(void);
  * two descriptors a call makes. Guard held. */
 struct lt_fd_site {
     int depth;
+    uint64_t hash;
     uintptr_t frames[LT_DEPTH_MAX];
 };
 void lt_fd_site_capture(struct lt_fd_site *site);

@@ -91,8 +91,9 @@ void lt_heap_track(void *p, size_t size)
     if (!is_sampled(size))
         return;
     uintptr_t frames[LT_DEPTH_MAX];
-    int depth = lt_stack_capture(frames, lt_config.depth);
-    struct lt_live_rec rec = {size, lt_stacks_intern(frames, depth, LT_TAG_HEAP)}, stale;
+    uint64_t hash;
+    int depth = lt_stack_capture(frames, lt_config.depth, &hash);
+    struct lt_live_rec rec = {size, lt_stacks_intern(frames, depth, hash, LT_TAG_HEAP)}, stale;
     if (size >= (1ull << LT_LIVE_SIZE_BITS))
         rec.size = (1ull << LT_LIVE_SIZE_BITS) - 1; /* what the table can hold */
     switch (lt_live_insert(p, rec, &stale)) {

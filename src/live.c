@@ -55,13 +55,19 @@ static void wait_a_little(unsigned spins)
     }
 }
 
-static void stripe_lock(struct stripe *s)
+static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe *s)
 {
     unsigned spins = 0;
-    while (atomic_exchange_explicit(&s->locked, true, memory_order_acquire)) {
+    do {
         while (atomic_load_explicit(&s->locked, memory_order_relaxed))
             wait_a_little(spins++);
-    }
+    } while (atomic_exchange_explicit(&s->locked, true, memory_order_acquire));
+}
+
+static inline void stripe_lock(struct stripe *s)
+{
+    if (__builtin_expect(atomic_exchange_explicit(&s->locked, true, memory_order_acquire), 0))
+        stripe_lock_contended(s);
 }
 
 static void stripe_unlock(struct stripe *s)

@@ -116,11 +116,20 @@ static void compare_with_libunwind(const uintptr_t *frames, int n, int max)
             i < m ? (unsigned long)expected[i] : 0UL);
 }
 
-int lt_stack_capture(uintptr_t *frames, int max)
+static uint64_t hash_of(const uintptr_t *frames, int n)
 {
-    int n = lt_walk(frames, max);
+    uint64_t h = LT_STACK_HASH_SEED;
+    for (int i = 0; i < n; i++)
+        h = lt_stack_hash_step(h, frames[i]);
+    return h;
+}
+
+int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash)
+{
+    int n = lt_walk(frames, max, hash);
     if (lt_likely(n >= 0 && !check_unwinder))
         return n;
+    *hash = LT_STACK_HASH_SEED;
     if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
         return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);
@@ -130,6 +139,7 @@ int lt_stack_capture(uintptr_t *frames, int max)
             compare_with_libunwind(frames, kept, max);
     }
     lt_capture_gate_leave();
+    *hash = hash_of(frames, kept);
     return kept;
 }
 

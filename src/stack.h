@@ -9,12 +9,24 @@
  * cut from the top of every captured stack. */
 void lt_stack_init(void);
 
+/* A stack's hash, built frame by frame as the walk finds them (cheaper than
+ * a second pass over the frames when it is interned): start from
+ * LT_STACK_HASH_SEED, fold every frame in order. One xor and one multiply
+ * by an odd constant, both invertible: stacks of one depth differing in one
+ * frame never collide. lt_stacks_intern mixes the high bits down. */
+#define LT_STACK_HASH_SEED 0x9E3779B97F4A7C15ull
+static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
+{
+    return (h ^ pc) * 0xff51afd7ed558ccdull;
+}
+
 /* Fills frames[0..max) with the return addresses of the caller of the
- * interposed function and its callers; returns how many (0 while a fork is
- * being prepared). Takes no lock when every frame's rule is cached; the
- * first sight of a return address reads its rule under cfi.c's lock, and
- * libunwind, the fallback, may take the loader's. */
-int lt_stack_capture(uintptr_t *frames, int max);
+ * interposed function and its callers, and *hash with their hash; returns
+ * how many (0 while a fork is being prepared). Takes no lock when every
+ * frame's rule is cached; the first sight of a return address reads its
+ * rule under cfi.c's lock, and libunwind, the fallback, may take the
+ * loader's. */
+int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash);
 
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "retired.h"
+#include "stack.h"
 
 #define MAX_STACKS (1u << 20) /* records are reserved, not committed, until used */
 #define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
@@ -32,14 +33,14 @@ static void *reserve(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-static uint64_t hash_frames(const uintptr_t *frames, int depth, unsigned tag)
+/* The frames' hash (lt_stack_hash_step) with depth and tag, its high bits
+ * mixed into the low ones, which pick the slot. */
+static uint64_t stack_hash(uint64_t frames_hash, int depth, unsigned tag)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)depth << 8) ^ tag;
-    for (int i = 0; i < depth; i++) {
-        h ^= frames[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
+    uint64_t h = frames_hash ^ ((uint64_t)depth << 8 | tag);
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
     return h | 1; /* never 0 */
 }
 
@@ -85,9 +86,10 @@ static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, un
     return id;
 }
 
-uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, unsigned tag)
+uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
+                          unsigned tag)
 {
-    uint64_t hash = hash_frames(frames, depth, tag);
+    uint64_t hash = stack_hash(frames_hash, depth, tag);
     uint32_t slot;
     uint32_t id = lookup(hash, frames, depth, tag, &slot);
     if (id)
@@ -114,7 +116,7 @@ bool lt_stacks_init(void)
         return false;
     /* The catch-alls come first, so they exist however full the table gets. */
     for (unsigned tag = 0; tag < LT_TAG_COUNT; tag++)
-        overflow_id[tag] = add_record(hash_frames(NULL, 0, tag), NULL, 0, tag);
+        overflow_id[tag] = add_record(stack_hash(LT_STACK_HASH_SEED, 0, tag), NULL, 0, tag);
     return true;
 }
 

@@ -54,10 +54,12 @@ struct lt_stack_totals {
 /* Reserves the table's address space; false if the kernel refuses. */
 bool lt_stacks_init(void);
 
-/* Returns the id (>= 1) of the stack; when the table is full, the id of a
- * catch-all stack with no frames for that tag. Lock-free when the stack is
- * known; a new stack takes the table's insert lock. */
-uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, unsigned tag);
+/* Returns the id (>= 1) of the stack, whose frames hash to frames_hash
+ * (lt_stack_capture's); when the table is full, the id of a catch-all stack
+ * with no frames for that tag. Lock-free when the stack is known; a new
+ * stack takes the table's insert lock. */
+uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
+                          unsigned tag);
 
 static inline struct lt_stack *lt_stacks_get(uint32_t id);
 

@@ -28,6 +28,7 @@
 
 #include "cfi.h"
 #include "guard.h"
+#include "stack.h"
 #include "trigger.h"
 
 static uintptr_t own_lo, own_len;
@@ -94,7 +95,7 @@ static __attribute__((noinline, cold)) uint32_t rule_on_miss(uintptr_t ip)
     return w;
 }
 
-int lt_walk(uintptr_t *frames, int max)
+int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
 {
     if (lt_unlikely(stack_hi == 0)) {
         if (!lt_capture_gate_enter())
@@ -111,11 +112,13 @@ int lt_walk(uintptr_t *frames, int max)
     if (sp < lo || sp >= hi)
         return -1;
     uintptr_t *out = frames, *const end = frames + max;
+    uint64_t h = LT_STACK_HASH_SEED;
     uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     for (;;) {
         if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
             *out++ = ip;
+            h = lt_stack_hash_step(h, ip);
             if (out == end)
                 break;
         } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
@@ -158,5 +161,6 @@ int lt_walk(uintptr_t *frames, int max)
     }
     if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
         return -1; /* a library went away meanwhile: a rule read may be another's */
+    *hash = h;
     return (int)(out - frames);
 }
