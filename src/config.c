@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
+#include <math.h> /* isfinite, a macro: no libm */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

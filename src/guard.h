@@ -15,6 +15,12 @@ extern __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 #define LT_EXPORT __attribute__((visibility("default")))
 #define lt_likely(x) __builtin_expect(!!(x), 1)
 #define lt_unlikely(x) __builtin_expect(!!(x), 0)
+/* The per-allocation path (hooks, walk, intern, live table): placed
+ * together in .text.hot, so that its few kilobytes share instruction-cache
+ * lines and pages instead of lying among cold code. Placement only: the
+ * `hot` attribute would also change how they are compiled (the walk's
+ * loop took 4% more instructions). */
+#define LT_HOT __attribute__((section(".text.hot.leaktrace")))
 
 /* The flag's two values. A hook's bookkeeping on a program thread holds
  * LT_GUARD_HOOK: a signal handler of the program may run on top of it, and

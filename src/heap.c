@@ -1,12 +1,12 @@
 #include "heap.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "guard.h"
+#include "sample_math.h"
 #include "stack.h"
 #include "stacks.h"
 
@@ -47,7 +47,7 @@ static double uniform01(void)
 
 static int64_t next_sample_gap(void)
 {
-    return (int64_t)(-log(uniform01()) * sample_rate) + 1;
+    return (int64_t)(-lt_ln(uniform01()) * sample_rate) + 1;
 }
 
 static bool is_sampled(size_t size)
@@ -64,29 +64,35 @@ static bool is_sampled(size_t size)
     return true;
 }
 
+static __attribute__((noinline)) void weigh_sampled(size_t size, int64_t *objects,
+                                                    int64_t *bytes)
+{
+    double w = 1.0 / lt_one_minus_exp_neg((double)size / sample_rate);
+    *objects = (int64_t)(w * LT_OBJ_ONE + 0.5); /* positive: rounded to nearest */
+    *bytes = (int64_t)(w * (double)size + 0.5);
+}
+
 /* The weight is a function of the size alone, so a free subtracts exactly
  * what the allocation added. Inlined: exact mode's answer is two stores. */
 static inline __attribute__((always_inline)) void weigh(size_t size, int64_t *objects,
                                                          int64_t *bytes)
 {
-    if (sample_rate == 0) {
-        *objects = LT_OBJ_ONE;
-        *bytes = (int64_t)size;
+    if (sample_rate != 0) {
+        weigh_sampled(size, objects, bytes);
         return;
     }
-    double w = 1.0 / -expm1(-(double)size / sample_rate);
-    *objects = llround(w * LT_OBJ_ONE);
-    *bytes = llround(w * (double)size);
+    *objects = LT_OBJ_ONE;
+    *bytes = (int64_t)size;
 }
 
-static void count_free(struct lt_live_rec rec)
+static LT_HOT void count_free(struct lt_live_rec rec)
 {
     int64_t objects, bytes;
     weigh(rec.size, &objects, &bytes);
     lt_stack_sub(lt_stacks_get(rec.stack), objects, bytes);
 }
 
-void lt_heap_track(void *p, size_t size)
+LT_HOT void lt_heap_track(void *p, size_t size)
 {
     if (!is_sampled(size))
         return;
@@ -110,7 +116,7 @@ void lt_heap_track(void *p, size_t size)
     lt_stack_add(lt_stacks_get(rec.stack), objects, bytes);
 }
 
-void lt_heap_untrack(void *p)
+LT_HOT void lt_heap_untrack(void *p)
 {
     struct lt_live_rec rec;
     if (lt_live_remove(p, &rec))

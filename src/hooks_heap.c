@@ -24,7 +24,7 @@ static void *tracked(void *p, size_t size)
     return p;
 }
 
-static __attribute__((noinline)) void *malloc_tracked(size_t n)
+static LT_HOT __attribute__((noinline)) void *malloc_tracked(size_t n)
 {
     if (!lt_hook_enter())
         return lt_raw_malloc(n);
@@ -35,14 +35,14 @@ static __attribute__((noinline)) void *malloc_tracked(size_t n)
 
 /* The sampling fast paths are tail calls to the real functions: the rest,
  * with its guard and bookkeeping, lives in functions of its own. */
-LT_EXPORT void *malloc(size_t n)
+LT_EXPORT LT_HOT void *malloc(size_t n)
 {
     if (lt_heap_unsampled(n))
         return lt_real.malloc(n); /* sampling mode, not sampled: nothing to record */
     return malloc_tracked(n);
 }
 
-LT_EXPORT void *calloc(size_t n, size_t m)
+LT_EXPORT LT_HOT void *calloc(size_t n, size_t m)
 {
     size_t total;
     bool overflow = __builtin_mul_overflow(n, m, &total); /* the real calloc fails then */
@@ -55,7 +55,7 @@ LT_EXPORT void *calloc(size_t n, size_t m)
     return p;
 }
 
-static __attribute__((noinline)) void free_tracked(void *p)
+static LT_HOT __attribute__((noinline)) void free_tracked(void *p)
 {
     if (!lt_hook_enter()) {
         lt_raw_free(p);
@@ -68,7 +68,7 @@ static __attribute__((noinline)) void free_tracked(void *p)
     lt_hook_leave();
 }
 
-LT_EXPORT void free(void *p)
+LT_EXPORT LT_HOT void free(void *p)
 {
     if (!p || lt_bootstrap_owns(p))
         return;
@@ -89,7 +89,7 @@ static void *realloc_bootstrap(void *p, size_t n)
     return q;
 }
 
-LT_EXPORT void *realloc(void *p, size_t n)
+LT_EXPORT LT_HOT void *realloc(void *p, size_t n)
 {
     if (p && lt_bootstrap_owns(p))
         return realloc_bootstrap(p, n);

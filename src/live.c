@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "guard.h"
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -132,7 +134,7 @@ static void place(struct entry *table, uint32_t cap, struct entry e)
     table[i] = e;
 }
 
-static bool grow(struct stripe *s)
+static __attribute__((noinline, cold)) bool grow(struct stripe *s)
 {
     uint32_t cap = s->cap ? (s->cap + s->cap / 2 + MIN_CAP - 1) / MIN_CAP * MIN_CAP : MIN_CAP;
     struct entry *table = map_table(cap);
@@ -173,7 +175,7 @@ bool lt_live_init(bool sampled)
     return true;
 }
 
-enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
+LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
                                    struct lt_live_rec *stale)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
@@ -221,7 +223,7 @@ static void delete_at(struct stripe *s, uint32_t hole)
     s->count--;
 }
 
-bool lt_live_remove(const void *p, struct lt_live_rec *out)
+LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
     if (lt_live_filter && atomic_load_explicit(lt_live_filter_slot(h), memory_order_relaxed) == 0)

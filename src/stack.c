@@ -124,7 +124,7 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
     return h;
 }
 
-int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash)
+LT_HOT int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash)
 {
     int n = lt_walk(frames, max, hash);
     if (lt_likely(n >= 0 && !check_unwinder))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "guard.h"
 #include "retired.h"
 #include "stack.h"
 
@@ -52,7 +53,7 @@ static bool same_stack(const struct lt_stack *s, uint64_t hash, const uintptr_t 
 }
 
 /* Returns the id, or 0 with *slot_out set to the empty slot where it goes. */
-static uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag,
+static LT_HOT uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag,
                        uint32_t *slot_out)
 {
     uint32_t i = (uint32_t)hash & (SLOT_COUNT - 1);
@@ -86,7 +87,7 @@ static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, un
     return id;
 }
 
-uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
+LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
                           unsigned tag)
 {
     uint64_t hash = stack_hash(frames_hash, depth, tag);

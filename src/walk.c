@@ -95,7 +95,7 @@ static __attribute__((noinline, cold)) uint32_t rule_on_miss(uintptr_t ip)
     return w;
 }
 
-int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
+LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
 {
     if (lt_unlikely(stack_hi == 0)) {
         if (!lt_capture_gate_enter())
