@@ -27,34 +27,52 @@
 struct lt_cfi_slot *_Atomic lt_cfi_cache;
 static pthread_mutex_t miss_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The packed layout's limits; also, rbp saved below the CFA (as every
+ * prologue that pushes it does), which the walk's bounds check relies on. */
 static bool fits(struct lt_frame_rule r)
 {
-    return r.cfa_offset >= -(1 << 19) && r.cfa_offset < (1 << 19) && r.rbp_offset % 8 == 0 &&
-           r.rbp_offset / 8 >= -128 && r.rbp_offset / 8 <= 127;
+    return !r.rbp_saved ||
+           (r.rbp_offset % 8 == 0 && r.rbp_offset >= -128 * 8 && r.rbp_offset <= -8);
 }
 
-uint32_t lt_cfi_pack(struct lt_frame_rule r)
+uint64_t lt_cfi_pack(struct lt_frame_rule r)
 {
-    return (uint32_t)r.kind | (uint32_t)r.cfa_from_rbp << 2 | (uint32_t)r.rbp_saved << 3 |
-           ((uint32_t)(r.rbp_offset / 8) & 0xff) << 4 | ((uint32_t)r.cfa_offset & 0xfffff) << 12;
+    if (r.kind == LT_RULE_UNKNOWN || !fits(r))
+        return 0;
+    return (uint64_t)r.kind | (uint64_t)r.cfa_from_rbp << 2 | (uint64_t)r.rbp_saved << 3 |
+           ((uint64_t)(r.rbp_offset / 8) & 0xff) << 8 | (uint64_t)(uint32_t)r.cfa_offset << 32;
+}
+
+bool lt_cfi_init(void)
+{
+    void *p = mmap(NULL, sizeof(struct lt_cfi_slot) * CACHE_SLOTS, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    atomic_store_explicit(&lt_cfi_cache, p, memory_order_release);
+    return true;
+}
+
+uint64_t lt_cfi_cached_probe(const struct lt_cfi_slot *cache, uintptr_t pc, uint32_t slot)
+{
+    for (uint32_t n = 1; n < LT_CFI_PROBES; n++) {
+        slot = (slot + 1) & (CACHE_SLOTS - 1);
+        uintptr_t key = atomic_load_explicit(&cache[slot].pc, memory_order_relaxed);
+        if (key == pc)
+            return atomic_load_explicit(&cache[slot].word, memory_order_acquire);
+        if (key == 0)
+            return 0;
+    }
+    return 0;
 }
 
 /* Caller holds miss_lock. */
 static void cache_put(uintptr_t pc, struct lt_frame_rule rule)
 {
     struct lt_cfi_slot *cache = lt_cfi_cache;
-    if (!cache) {
-        void *p = mmap(NULL, sizeof(struct lt_cfi_slot) * CACHE_SLOTS, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED)
-            return;
-        cache = p;
-        atomic_store_explicit(&lt_cfi_cache, cache, memory_order_release);
-    }
-    /* An unknown rule packs to the value of a miss (0): not worth a slot. */
-    if (!fits(rule) || rule.kind == LT_RULE_UNKNOWN)
-        return;
-    uint32_t packed = lt_cfi_pack(rule);
+    uint64_t packed = lt_cfi_pack(rule);
+    if (!cache || packed == 0)
+        return; /* an unknown rule packs to the value of a miss: not worth a slot */
     for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & (CACHE_SLOTS - 1)) {
         uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
         if (key != 0 && key != pc)

@@ -27,8 +27,9 @@ struct lt_frame_rule {
 struct lt_frame_rule lt_cfi_rule(uintptr_t pc);
 
 /* The cache, exposed so the unwinder's hot loop can inline a hit. A packed
- * rule: kind 2 bits | rbp-based 1 | rbp saved 1 | rbp offset/8 (8 bits,
- * signed) | CFA offset (20 bits, signed). */
+ * rule, laid out so that the walk decodes it with a shift or two: bits 0-1
+ * kind, 2 rbp-based, 3 rbp saved, 8-15 rbp offset / 8 (signed), 32-63 CFA
+ * offset (signed). 0 is a miss (kind unknown). */
 struct lt_cfi_slot {
     _Atomic uintptr_t pc;    /* 0: empty; published after word */
     _Atomic uint64_t word;   /* the packed rule */
@@ -49,29 +50,33 @@ static inline uint32_t lt_cfi_slot_of(uintptr_t pc)
  * it moved. */
 extern _Atomic uint32_t lt_cfi_generation;
 
+/* Maps the cache (address space only: pages cost memory as they fill);
+ * false if the kernel refuses, and the walk then always asks libunwind. */
+bool lt_cfi_init(void);
+
+/* The probes after the first (out of line: most lookups hit at once). */
+uint64_t lt_cfi_cached_probe(const struct lt_cfi_slot *cache, uintptr_t pc, uint32_t slot);
+
 /* A cached packed rule for pc in `cache` (lt_cfi_cache, loaded once by the
  * caller), or 0 on a miss: the caller then asks lt_cfi_rule. The word's
  * load is an acquire: a reader that got a rewritten slot's new word also
  * sees the generation that a forget bumped before rewriting it. */
-static inline uint32_t lt_cfi_cached(const struct lt_cfi_slot *cache, uintptr_t pc)
+static inline uint64_t lt_cfi_cached(const struct lt_cfi_slot *cache, uintptr_t pc)
 {
-    uint32_t mask = (1u << LT_CFI_SLOT_BITS) - 1;
-    for (uint32_t i = lt_cfi_slot_of(pc), n = 0; n < LT_CFI_PROBES; n++, i = (i + 1) & mask) {
-        uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
-        if (key == pc)
-            return (uint32_t)atomic_load_explicit(&cache[i].word, memory_order_acquire);
-        if (key == 0)
-            return 0;
-    }
-    return 0;
+    uint32_t i = lt_cfi_slot_of(pc);
+    uintptr_t key = atomic_load_explicit(&cache[i].pc, memory_order_relaxed);
+    if (__builtin_expect(key == pc, 1))
+        return atomic_load_explicit(&cache[i].word, memory_order_acquire);
+    return key == 0 ? 0 : lt_cfi_cached_probe(cache, pc, i);
 }
 
-uint32_t lt_cfi_pack(struct lt_frame_rule r);
+/* The packed rule, or 0 (unknown) for one the layout cannot hold. */
+uint64_t lt_cfi_pack(struct lt_frame_rule r);
 #define LT_CFI_KIND(w) ((enum lt_rule_kind)((w) & 3))
 #define LT_CFI_FROM_RBP(w) (((w) >> 2) & 1)
 #define LT_CFI_RBP_SAVED(w) (((w) >> 3) & 1)
-#define LT_CFI_RBP_OFFSET(w) ((int32_t)(int8_t)(((w) >> 4) & 0xff) * 8)
-#define LT_CFI_CFA_OFFSET(w) ((int32_t)((w) & 0xfffff000u) >> 12)
+#define LT_CFI_RBP_OFFSET(w) ((int64_t)(int8_t)((w) >> 8) * 8)
+#define LT_CFI_CFA_OFFSET(w) ((int64_t)(w) >> 32)
 
 /* A library was unloaded: its addresses may be reused by another. */
 void lt_cfi_forget(void);

@@ -8,11 +8,11 @@
  * pthread_getattr_np for the stack's bounds) runs inside the capture gate
  * (trigger.h).
  *
- * Cost (callgrind): about 700 instructions a capture on perl (some 13
- * frames: 50-60 a program frame with its cache lookup, 10 a frame of the
- * tracer's own, stepped by frame pointer once the CFI has confirmed that
- * rule for the return address); libunwind's unw_backtrace spends about 90 a
- * frame.
+ * Cost (callgrind): about 615 instructions a capture on perl, some 10
+ * program frames at about 50 each (the cache lookup, the rule, the bounds
+ * checks, the stack hash's step) and 3 of the tracer's own at about 25
+ * (stepped by frame pointer once the CFI has confirmed that rule for the
+ * return address); libunwind's unw_backtrace spends about 90 a frame.
  *
  * Tried and measured worse (callgrind): a per-thread memo of the last walk,
  * whose frames a new walk replays where it enters a frame at the same sp and
@@ -37,6 +37,7 @@ static uintptr_t own_lo, own_len;
  * by it. hi == 1 marks a thread whose bounds are unknown. */
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
+static bool stack_disabled; /* no rule cache: libunwind does every capture */
 
 /* Return addresses inside the tracer whose frame has the frame-pointer rule
  * (checked against the CFI once, then remembered here): the walk steps over
@@ -45,7 +46,7 @@ static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
  * are not, hence the check. Direct-mapped: a collision costs a lookup. */
 #define OWN_FP_SLOTS 256
 static _Atomic uintptr_t own_fp_frames[OWN_FP_SLOTS];
-static uint32_t frame_pointer_rule; /* CFA = rbp + 16, rbp saved at CFA - 16 */
+static uint64_t frame_pointer_rule; /* CFA = rbp + 16, rbp saved at CFA - 16 */
 
 static inline unsigned own_slot(uintptr_t ip)
 {
@@ -54,6 +55,8 @@ static inline unsigned own_slot(uintptr_t ip)
 
 void lt_walk_init(uintptr_t own_start, uintptr_t own_end)
 {
+    if (!lt_cfi_init())
+        stack_disabled = true;
     own_lo = own_start;
     own_len = own_end - own_start;
     frame_pointer_rule = lt_cfi_pack((struct lt_frame_rule){
@@ -82,13 +85,13 @@ static void learn_stack_bounds(void)
  * the capture gate, or RULE_REFUSED while a fork is being prepared (a packed
  * rule is never all ones: kind 3 does not exist). Out of line, so that the
  * walk's loop keeps its registers. */
-#define RULE_REFUSED UINT32_MAX
+#define RULE_REFUSED UINT64_MAX
 
-static __attribute__((noinline, cold)) uint32_t rule_on_miss(uintptr_t ip)
+static __attribute__((noinline, cold)) uint64_t rule_on_miss(uintptr_t ip)
 {
     if (!lt_capture_gate_enter())
         return RULE_REFUSED;
-    uint32_t w = lt_cfi_pack(lt_cfi_rule(ip - 1));
+    uint64_t w = lt_cfi_pack(lt_cfi_rule(ip - 1));
     lt_capture_gate_leave();
     if (w == frame_pointer_rule && ip - own_lo < own_len)
         atomic_store_explicit(&own_fp_frames[own_slot(ip)], ip, memory_order_relaxed);
@@ -103,7 +106,7 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
         learn_stack_bounds();
         lt_capture_gate_leave();
     }
-    if (stack_hi == 1)
+    if (stack_hi == 1 || stack_disabled)
         return -1;
     uintptr_t *fp = __builtin_frame_address(0); /* this file keeps frame pointers */
     uintptr_t ip = (uintptr_t)__builtin_return_address(0);
@@ -113,10 +116,13 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
         return -1;
     uintptr_t *out = frames, *const end = frames + max;
     uint64_t h = LT_STACK_HASH_SEED;
+    /* Locals, not the globals: a store through `out` could alias those, and
+     * the compiler would read them again on every frame. */
+    const uintptr_t own_start = own_lo, own_size = own_len;
     uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     for (;;) {
-        if (ip - own_lo >= own_len) { /* one unsigned compare: not ours */
+        if (ip - own_start >= own_size) { /* one unsigned compare: not ours */
             *out++ = ip;
             h = lt_stack_hash_step(h, ip);
             if (out == end)
@@ -133,24 +139,24 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
                 break;
             continue;
         }
-        uint32_t w = cache ? lt_cfi_cached(cache, ip - 1) : 0;
-        if (lt_unlikely(w == 0)) {
-            w = rule_on_miss(ip);
+        uint64_t w = lt_cfi_cached(cache, ip - 1);
+        if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) { /* a miss (0) is not a step */
+            if (w == 0)
+                w = rule_on_miss(ip);
             if (w == RULE_REFUSED)
                 return LT_WALK_REFUSED;
-            cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
-        }
-        if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) {
             if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
                 break;
-            return -1;
+            if (LT_CFI_KIND(w) != LT_RULE_STEP)
+                return -1;
         }
-        uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (intptr_t)LT_CFI_CFA_OFFSET(w);
+        uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (uintptr_t)LT_CFI_CFA_OFFSET(w);
         if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
             return -1;
         if (LT_CFI_RBP_SAVED(w)) {
-            uintptr_t at = cfa + (intptr_t)LT_CFI_RBP_OFFSET(w);
-            if (at < sp || at + 8 > hi)
+            /* at <= cfa - 8 <= hi - 8: a packed rule saves rbp below the CFA */
+            uintptr_t at = cfa + (uintptr_t)LT_CFI_RBP_OFFSET(w);
+            if (at < sp)
                 return -1;
             bp = *(uintptr_t *)at;
         }
