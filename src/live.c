@@ -2,7 +2,9 @@
  *
  * Each stripe is a linear-probing table with backward-shift deletion (no
  * tombstones), grown by 1.5x at 3/4 load, so an entry costs 16/load bytes:
- * 21 to 32 bytes. Tables are mmap'ed, never taken from the real malloc,
+ * 21 to 32 bytes. A stripe's first table is a small slice of a static array
+ * (a program with few live blocks touches a few pages of it, not a page per
+ * stripe); the larger ones are mmap'ed. None is taken from the real malloc,
  * so no allocator lock is ever taken while a stripe lock is held. */
 #define _GNU_SOURCE
 #include "live.h"
@@ -24,7 +26,8 @@ static inline void cpu_relax(void)
 
 #define STRIPE_BITS 8
 #define STRIPES (1u << STRIPE_BITS)
-#define MIN_CAP 256 /* 4 KiB: entries per page times one */
+#define FIRST_CAP 16 /* a stripe's first table: 256 bytes, in first_tables */
+#define MIN_CAP 256  /* mapped tables: a multiple of a page's entries */
 
 struct entry {
     uintptr_t ptr; /* 0: empty */
@@ -38,6 +41,7 @@ struct stripe {
 } __attribute__((aligned(64)));
 
 static struct stripe stripes[STRIPES];
+static struct entry first_tables[STRIPES][FIRST_CAP];
 
 /* A stripe's lock is a flag taken with one atomic exchange: it is held for a
  * probe and a store, and uncontended a pthread mutex costs three times the
@@ -136,14 +140,20 @@ static void place(struct entry *table, uint32_t cap, struct entry e)
 
 static __attribute__((noinline, cold)) bool grow(struct stripe *s)
 {
-    uint32_t cap = s->cap ? (s->cap + s->cap / 2 + MIN_CAP - 1) / MIN_CAP * MIN_CAP : MIN_CAP;
+    struct entry *first = first_tables[s - stripes];
+    if (!s->table) {
+        s->table = first;
+        s->cap = FIRST_CAP;
+        return true;
+    }
+    uint32_t cap = (s->cap + s->cap / 2 + MIN_CAP - 1) / MIN_CAP * MIN_CAP;
     struct entry *table = map_table(cap);
     if (!table)
         return false;
     for (uint32_t i = 0; i < s->cap; i++)
         if (s->table[i].ptr)
             place(table, cap, s->table[i]);
-    if (s->table)
+    if (s->table != first)
         munmap(s->table, (size_t)s->cap * sizeof(struct entry));
     s->table = table;
     s->cap = cap;
