@@ -142,7 +142,7 @@ enum lt_fd_kind lt_fd_dup_kind(int orig, int copy)
 
 void lt_fd_site_capture(struct lt_fd_site *site)
 {
-    site->depth = lt_stack_capture(site->frames, lt_config.depth, &site->hash);
+    site->depth = lt_stack_capture(site->frames, lt_config.depth, &site->hash, NULL);
 }
 
 /* Takes fd's record out of the table and its count off its stack. */

@@ -30,8 +30,10 @@ static inline bool lt_heap_unsampled(size_t n)
     return true;
 }
 
-/* A block of `size` requested bytes was just allocated at p. */
-void lt_heap_track(void *p, size_t size);
+/* A block of `size` requested bytes was just allocated at p, by a call of
+ * the program into the function whose frame address is hook_frame (its
+ * __builtin_frame_address(0), where the stack walk starts; NULL: here). */
+void lt_heap_track(void *p, size_t size, const void *hook_frame);
 /* p is about to be freed (call before the real free). */
 void lt_heap_untrack(void *p);
 

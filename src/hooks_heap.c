@@ -13,12 +13,13 @@
 #include "init.h"
 #include "resolve.h"
 
-/* Records a block the real allocator returned; the guard is held. */
-static void *tracked(void *p, size_t size)
+/* Records a block the real allocator returned; the guard is held. Inlined,
+ * so that the frame it passes on is the hook's: the walk starts there. */
+static inline __attribute__((always_inline)) void *tracked(void *p, size_t size)
 {
     if (p) {
         int saved = errno;
-        lt_heap_track(p, size);
+        lt_heap_track(p, size, __builtin_frame_address(0));
         errno = saved;
     }
     return p;
@@ -108,7 +109,7 @@ LT_EXPORT LT_HOT void *realloc(void *p, size_t n)
     else if (had)
         lt_heap_reattach(p, old);
     if (q)
-        lt_heap_track(q, n);
+        lt_heap_track(q, n, __builtin_frame_address(0));
     errno = saved;
     lt_hook_leave();
     return q;

@@ -21,7 +21,7 @@ static void *new_block(size_t n, size_t align)
         return align ? lt_real.memalign(align, n) : lt_raw_malloc(n);
     void *p = align ? lt_real.memalign(align, n) : lt_real.malloc(n);
     if (p)
-        lt_heap_track(p, n);
+        lt_heap_track(p, n, __builtin_frame_address(0));
     lt_hook_leave();
     return p;
 }

@@ -124,9 +124,10 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
     return h;
 }
 
-LT_HOT int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash)
+LT_HOT int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
+                            const void *hook_frame)
 {
-    int n = lt_walk(frames, max, hash);
+    int n = lt_walk(frames, max, hash, hook_frame);
     if (lt_likely(n >= 0 && !check_unwinder))
         return n;
     *hash = LT_STACK_HASH_SEED;

@@ -21,12 +21,14 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
 }
 
 /* Fills frames[0..max) with the return addresses of the caller of the
- * interposed function and its callers, and *hash with their hash; returns
- * how many (0 while a fork is being prepared). Takes no lock when every
+ * interposed function and its callers, and *hash with their hash; hook_frame
+ * is the interposed function's __builtin_frame_address(0), or NULL (a walk
+ * from here then steps over the tracer's frames). Returns how many (0 while
+ * a fork is being prepared). Takes no lock when every
  * frame's rule is cached; the first sight of a return address reads its
  * rule under cfi.c's lock, and libunwind, the fallback, may take the
  * loader's. */
-int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash);
+int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);

@@ -8,11 +8,14 @@
  * pthread_getattr_np for the stack's bounds) runs inside the capture gate
  * (trigger.h).
  *
- * Cost (callgrind): about 615 instructions a capture on perl, some 10
+ * Cost (callgrind): about 540 instructions a capture on perl, some 10
  * program frames at about 50 each (the cache lookup, the rule, the bounds
- * checks, the stack hash's step) and 3 of the tracer's own at about 25
- * (stepped by frame pointer once the CFI has confirmed that rule for the
- * return address); libunwind's unw_backtrace spends about 90 a frame.
+ * checks, the stack hash's step); libunwind's unw_backtrace spends about 90
+ * a frame. The walk starts at the hook's frame when the hook passes it
+ * (the heap hooks do), so the tracer's frames above it cost nothing; its
+ * frames further down (a descriptor hook whose real call allocates) cost
+ * about 25 each, stepped by frame pointer once the CFI has confirmed that
+ * rule for the return address.
  *
  * Tried and measured worse (callgrind): a per-thread memo of the last walk,
  * whose frames a new walk replays where it enters a frame at the same sp and
@@ -98,7 +101,7 @@ static __attribute__((noinline, cold)) uint64_t rule_on_miss(uintptr_t ip)
     return w;
 }
 
-LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
+LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
 {
     if (lt_unlikely(stack_hi == 0)) {
         if (!lt_capture_gate_enter())
@@ -108,9 +111,10 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash)
     }
     if (stack_hi == 1 || stack_disabled)
         return -1;
-    uintptr_t *fp = __builtin_frame_address(0); /* this file keeps frame pointers */
-    uintptr_t ip = (uintptr_t)__builtin_return_address(0);
-    uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0];
+    /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
+     * the return address; the caller's sp is just above. */
+    const uintptr_t *fp = hook_frame ? hook_frame : __builtin_frame_address(0);
+    uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
     uintptr_t lo = stack_lo, hi = stack_hi;
     if (sp < lo || sp >= hi)
         return -1;
