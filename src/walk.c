@@ -40,7 +40,7 @@ static uintptr_t own_lo, own_len;
  * by it. hi == 1 marks a thread whose bounds are unknown. */
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
-static bool stack_disabled; /* no rule cache: libunwind does every capture */
+static bool no_rule_cache; /* its mapping failed: libunwind does every capture */
 
 /* Return addresses inside the tracer whose frame has the frame-pointer rule
  * (checked against the CFI once, then remembered here): the walk steps over
@@ -59,7 +59,7 @@ static inline unsigned own_slot(uintptr_t ip)
 void lt_walk_init(uintptr_t own_start, uintptr_t own_end)
 {
     if (!lt_cfi_init())
-        stack_disabled = true;
+        no_rule_cache = true;
     own_lo = own_start;
     own_len = own_end - own_start;
     frame_pointer_rule = lt_cfi_pack((struct lt_frame_rule){
@@ -109,7 +109,7 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
         learn_stack_bounds();
         lt_capture_gate_leave();
     }
-    if (stack_hi == 1 || stack_disabled)
+    if (stack_hi == 1 || no_rule_cache)
         return -1;
     /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
      * the return address; the caller's sp is just above. */
