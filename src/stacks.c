@@ -45,11 +45,22 @@ static uint64_t stack_hash(uint64_t frames_hash, int depth, unsigned tag)
     return h | 1; /* never 0 */
 }
 
+/* A loop, not memcmp: stacks are a few words long, and glibc's vector
+ * memcmp is a kilobyte more of code competing for the instruction cache on
+ * every allocation. */
+static bool same_frames(const uintptr_t *a, const uintptr_t *b, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 static bool same_stack(const struct lt_stack *s, uint64_t hash, const uintptr_t *frames,
                        int depth, unsigned tag)
 {
     return s->hash == hash && s->depth == depth && s->tag == tag &&
-           memcmp(s->frames, frames, (size_t)depth * sizeof *frames) == 0;
+           same_frames(s->frames, frames, depth);
 }
 
 /* Returns the id, or 0 with *slot_out set to the empty slot where it goes. */
