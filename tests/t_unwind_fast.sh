@@ -1,6 +1,7 @@
 # The fast stack walk (cached CFA rules) gives exactly libunwind's stacks:
 # LEAKTRACE_UNWIND_CHECK=1 unwinds every allocation both ways and counts.
 . "$LT_TESTS/lib.sh"
+. "$LT_TESTS/lib_heap.sh"
 export LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 LEAKTRACE_REPORT=0
 
 # check NAME COMMAND...: the program's output is unchanged, every capture
@@ -33,5 +34,13 @@ seq 1 3000 | sort -R >"$T/a"; seq 2000 5000 | sort -R >"$T/b"
 check "descriptor hooks" sort -n -u "$T/a" "$T/b"
 check "python3" python3 -c 'import json; print(len(json.dumps([str(i) for i in range(20000)])))'
 check "perl" perl -e 'my %h; $h{$_} = [1 .. 5] for 1 .. 20000; print scalar(keys %h), "\n"'
+# A frame over 1 MiB (CFA = rsp + 1.2 MB, built without frame pointers):
+# its rule's offset once lost its high bits on the rule-miss path, and every
+# walk through it went astray (2 frames instead of 6, silently).
+n=50 s=4242
+check "1.2 MB frame" "$LT_VICTIMS/unwind_big_frame" $n $s
+LEAKTRACE_AT_EXIT=1 run_traced traced "$LT_VICTIMS/unwind_big_frame" $n $s
+expect "1.2 MB frame: inuse_space at big_frame_leak" $((n * s)) \
+  "$(total "$(profile $vpid 1)" inuse_space big_frame_leak)"
 check "sqlite3" sqlite3 :memory: 'create table t(a); insert into t select value from generate_series(1, 5000); select count(*) from t;'
 finish
