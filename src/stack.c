@@ -23,7 +23,7 @@
 
 struct addr_range { uintptr_t lo, hi; };
 static struct addr_range own_range, unwind_range;
-static bool check_unwinder;
+bool lt_stack_checking;
 
 static _Atomic unsigned long checked_fast, checked_fallback, checked_mismatch;
 
@@ -63,7 +63,7 @@ void lt_stack_init(void)
     range_of((uintptr_t)&lt_stack_init, &own_range);
     range_of((uintptr_t)&unw_backtrace, &unwind_range);
     const char *check = getenv("LEAKTRACE_UNWIND_CHECK");
-    check_unwinder = check && strcmp(check, "1") == 0;
+    lt_stack_checking = check && strcmp(check, "1") == 0;
     lt_walk_init(own_range.lo, own_range.hi);
 }
 
@@ -124,17 +124,13 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
     return h;
 }
 
-LT_HOT int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
-                            const void *hook_frame)
+int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n)
 {
-    int n = lt_walk(frames, max, hash, hook_frame);
-    if (lt_likely(n >= 0 && !check_unwinder))
-        return n;
     *hash = LT_STACK_HASH_SEED;
     if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
         return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);
-    if (lt_unlikely(check_unwinder)) {
+    if (lt_unlikely(lt_stack_checking)) {
         atomic_fetch_add(n >= 0 ? &checked_fast : &checked_fallback, 1);
         if (n >= 0)
             compare_with_libunwind(frames, kept, max);
@@ -146,7 +142,7 @@ LT_HOT int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
 
 __attribute__((destructor)) static void report_unwind_check(void)
 {
-    if (check_unwinder)
+    if (lt_stack_checking)
         lt_warn("unwind check: %lu fast captures, %lu by libunwind, %lu mismatches",
                 atomic_load(&checked_fast), atomic_load(&checked_fallback),
                 atomic_load(&checked_mismatch));

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "walk.h"
+
 /* Finds the address ranges of the tracer and of libunwind, whose frames are
  * cut from the top of every captured stack. */
 void lt_stack_init(void);
@@ -24,13 +26,30 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
  * interposed function and its callers, and *hash with their hash; hook_frame
  * is the interposed function's __builtin_frame_address(0), or NULL (a walk
  * from here then steps over the tracer's frames). Returns how many (0 while
- * a fork is being prepared). Takes no lock when every
- * frame's rule is cached; the first sight of a return address reads its
- * rule under cfi.c's lock, and libunwind, the fallback, may take the
- * loader's. */
-int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
+ * a fork is being prepared). Takes no lock when every frame's rule is
+ * cached; the first sight of a return address reads its rule under cfi.c's
+ * lock, and libunwind, the fallback, may take the loader's. */
+static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
+                                   const void *hook_frame);
 
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);
+
+/* LEAKTRACE_UNWIND_CHECK=1: every capture also asks libunwind. */
+extern bool lt_stack_checking;
+
+/* What the fast walk could not do alone (n: its answer): libunwind, the
+ * check, a capture refused during fork. */
+int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n);
+
+/* Inline: the fast walk's answer is most captures' whole story. */
+static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
+                                   const void *hook_frame)
+{
+    int n = lt_walk(frames, max, hash, hook_frame);
+    if (__builtin_expect(n >= 0 && !lt_stack_checking, 1))
+        return n;
+    return lt_stack_capture_slow(frames, max, hash, n);
+}
 
 #endif
