@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cfi.h"
+#include "buildid.h"
 #include "config.h"
 #include "log.h"
 
@@ -160,41 +161,6 @@ static void locate(struct found *f)
 #endif
 }
 
-/* The build id of the object as loaded, from the notes its program headers
- * point at, or 0 bytes when it has none or its ELF header is not mapped at
- * lo (the start of its first segment). Everything read lies in the first
- * page of the object or inside one of its loaded segments. */
-static size_t loaded_build_id(uintptr_t bias, uintptr_t lo, const uint8_t **id)
-{
-    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lo;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_phentsize != sizeof(ElfW(Phdr)) ||
-        eh->e_phoff + (size_t)eh->e_phnum * sizeof(ElfW(Phdr)) > 4096)
-        return 0;
-    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(lo + eh->e_phoff);
-    for (int i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type != PT_NOTE)
-            continue;
-        uintptr_t at = bias + ph[i].p_vaddr, end = at + ph[i].p_filesz;
-        bool loaded = false;
-        for (int j = 0; j < eh->e_phnum && !loaded; j++)
-            loaded = ph[j].p_type == PT_LOAD && at >= bias + ph[j].p_vaddr &&
-                     end <= bias + ph[j].p_vaddr + ph[j].p_filesz;
-        while (loaded && end - at >= sizeof(ElfW(Nhdr))) {
-            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)at;
-            size_t name = (n->n_namesz + 3) & ~(size_t)3, desc = (n->n_descsz + 3) & ~(size_t)3;
-            if (name + desc > end - at - sizeof *n)
-                break;
-            const char *owner = (const char *)(n + 1);
-            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(owner, "GNU", 4) == 0) {
-                *id = (const uint8_t *)owner + name;
-                return n->n_descsz;
-            }
-            at += sizeof *n + name + desc;
-        }
-    }
-    return 0;
-}
-
 /* The file at the loaded object's path is not what was loaded: a package
  * upgrade replaced it under a running service. Its unwind rules would be
  * another build's; libunwind, which reads them from memory, does its
@@ -203,7 +169,7 @@ static bool replaced_on_disk(const struct found *f, Elf *elf)
 {
     const uint8_t *loaded;
     const void *on_disk;
-    size_t n = loaded_build_id(f->bias, f->lo, &loaded);
+    size_t n = lt_build_id_at(f->bias, f->lo, &loaded);
     ssize_t m = dwelf_elf_gnu_build_id(elf, &on_disk);
     if (n == 0 || m <= 0)
         return false;

@@ -4,10 +4,12 @@
  * tombstones), grown by 1.25x at 3/4 load, so an entry costs 16/load
  * bytes: 21 to 27 (growing by 1.5x, 21 to 32, and which one a program got
  * depended on where its count fell in the growth steps; the smaller step
- * moves each entry four times instead of two while a table grows). A stripe's first table is a small slice of a static array
- * (a program with few live blocks touches a few pages of it, not a page per
- * stripe); the larger ones are mmap'ed. None is taken from the real malloc,
- * so no allocator lock is ever taken while a stripe lock is held. */
+ * moves each entry four times instead of two while a table grows).
+ *
+ * A stripe's first table is a small slice of a static array (a program
+ * with few live blocks touches a few pages of it, not a page per stripe);
+ * the larger ones are mmap'ed. None is taken from the real malloc, so no
+ * allocator lock is ever taken while a stripe lock is held. */
 #define _GNU_SOURCE
 #include "live.h"
 

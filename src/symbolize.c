@@ -16,6 +16,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "buildid.h"
 #include "config.h"
 #include "resolve.h"
 #include "retired.h"
@@ -115,6 +116,7 @@ static int mapping_of(Dwfl_Module *mod);
 static struct {
     Dwfl_Module *module;
     struct lt_sym_mapping m;
+    bool replaced; /* the file at its path is another build: no names from it */
 } mappings[MAX_MAPPINGS];
 static int mapping_count;
 
@@ -197,10 +199,25 @@ static Dwfl_Module *retired_module(int index, uintptr_t pc)
 
 /* The loaded objects, from the loader (dl_iterate_phdr) rather than from
  * /proc/self/maps, which a setuid program can no longer read. Collected
- * first, reported after: libdwfl reads files, not under the loader lock. */
+ * first, reported after: libdwfl reads files, not under the loader lock.
+ * With its build id, kept by module in loaded_ids: a file replaced since
+ * it was loaded (a package upgrade) would give another build's names, so
+ * such an object goes unnamed instead (mapping_of), its mapping keeping the
+ * loaded build id for pprof to find the right file elsewhere. (The module's
+ * userdata is symtab.c's.) */
+#define BUILD_ID_MAX 32
+#define MAX_LOADED 1024
+static struct {
+    Dwfl_Module *module;
+    uint8_t bits[BUILD_ID_MAX];
+    size_t len;
+} loaded_ids[MAX_LOADED];
+static int loaded_id_count;
 struct loaded_object {
     uintptr_t lo, hi; /* page-aligned, as /proc/PID/maps would show them */
     const char *path;
+    uint8_t build_id[BUILD_ID_MAX];
+    size_t build_id_len; /* 0: none, or too long to keep */
 };
 
 static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
@@ -222,8 +239,16 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
         lo = start < lo ? start : lo;
         hi = end > hi ? end : hi;
     }
-    if (hi > lo)
-        c->list[c->n++] = (struct loaded_object){lo, hi, path};
+    if (hi <= lo)
+        return 0;
+    struct loaded_object *o = &c->list[c->n++];
+    *o = (struct loaded_object){.lo = lo, .hi = hi, .path = path};
+    const uint8_t *id;
+    size_t n = lt_build_id_loaded(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &id);
+    if (n <= BUILD_ID_MAX) {
+        memcpy(o->build_id, id, n);
+        o->build_id_len = n;
+    }
     return 0;
 }
 
@@ -231,12 +256,23 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
  * one gets its ELF through the find_elf callback. */
 static bool report_loaded_objects(void)
 {
-    struct loaded_object list[1024];
-    struct { struct loaded_object *list; int n, cap; } c = {list, 0, 1024};
+    /* Not on the stack: the exit snapshot runs on whatever thread exits. */
+    struct loaded_object *list = lt_raw_calloc(MAX_LOADED, sizeof *list);
+    if (!list)
+        return false;
+    struct { struct loaded_object *list; int n, cap; } c = {list, 0, MAX_LOADED};
     dl_iterate_phdr(collect_object, &c);
     dwfl_report_begin(dwfl);
-    for (int i = 0; i < c.n; i++)
-        dwfl_report_module(dwfl, list[i].path, list[i].lo, list[i].hi);
+    loaded_id_count = 0;
+    for (int i = 0; i < c.n; i++) {
+        Dwfl_Module *mod = dwfl_report_module(dwfl, list[i].path, list[i].lo, list[i].hi);
+        if (!mod || !list[i].build_id_len)
+            continue;
+        loaded_ids[loaded_id_count].module = mod;
+        memcpy(loaded_ids[loaded_id_count].bits, list[i].build_id, list[i].build_id_len);
+        loaded_ids[loaded_id_count++].len = list[i].build_id_len;
+    }
+    lt_raw_free(list);
     return dwfl_report_end(dwfl, NULL, NULL) == 0 && c.n > 0;
 }
 
@@ -326,6 +362,23 @@ static int mapping_of(Dwfl_Module *mod)
     if (n > 0)
         hex(bits, n, m->build_id, sizeof m->build_id);
     mappings[mapping_count].module = mod;
+    mappings[mapping_count].replaced = false;
+    for (int i = 0; i < loaded_id_count; i++) {
+        if (loaded_ids[i].module != mod)
+            continue;
+        bool same = (size_t)n == loaded_ids[i].len && memcmp(bits, loaded_ids[i].bits, (size_t)n) == 0;
+        if (n > 0 && !same) {
+            /* The file is another build: the loaded object's range and
+             * build id, and no names. */
+            mappings[mapping_count].replaced = true;
+            m->start = start;
+            m->limit = end;
+            m->offset = 0;
+            m->has_functions = m->has_lines = m->has_inline = false;
+            hex(loaded_ids[i].bits, (int)loaded_ids[i].len, m->build_id, sizeof m->build_id);
+        }
+        break;
+    }
     return mapping_count++;
 }
 
@@ -405,7 +458,7 @@ static int symbolize_uncached(uintptr_t pc, int retired, Dwfl_Module **module_ou
     if (!mod)
         return 0;
     *mapping = mapping_of(mod);
-    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0)
+    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0 || mappings[*mapping].replaced)
         return 0; /* addresses, mappings and build ids only */
     const char *file = NULL;
     int line = 0;
@@ -442,6 +495,7 @@ void lt_symbolize_forget(void)
     pc_cache_count = 0;
     dwfl = NULL;
     instance_count = 0;
+    loaded_id_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
     mapping_count = 0;

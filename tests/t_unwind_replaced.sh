@@ -1,8 +1,9 @@
 # A library replaced on disk while the program runs (what a package upgrade
 # does under a running service): the file at its path is another build, whose
-# unwind rules are not the loaded code's. The fast walk must notice (the
-# build ids differ), say so in one line, and leave that library's frames to
-# libunwind, which reads the loaded rules: stacks stay exact.
+# unwind rules and names are not the loaded code's. The fast walk must notice
+# (the build ids differ), say so in one line, and leave that library's frames
+# to libunwind, which reads the loaded rules: stacks stay exact. The
+# symbolizer must not name them from the wrong file.
 source "$LT_TESTS/lib.sh"
 source "$LT_TESTS/lib_heap.sh"
 
@@ -26,6 +27,15 @@ expect "one line says the library changed" 1 \
   "$(grep -c "libupgrade.so changed on disk since it was loaded: its frames are unwound by libunwind" "$T/host.err")"
 check=$(grep 'unwind check:' "$T/host.err" | tail -n 1)
 expect "no stack differs from libunwind's ($check)" 0 "$(sed -n 's/.* \([0-9]*\) mismatches$/\1/p' <<<"$check")"
+# Names: the file at the path is the new build, whose names at the old
+# addresses are other functions'; the tracer names none from it, and the
+# profile's mapping keeps the loaded build's id (for pprof to find that
+# build elsewhere), not the file's.
 f=$(profile "$vpid" 1)
-expect "inuse_space at upgrade_middle" $((n * s)) "$(total "$f" inuse_space upgrade_middle)"
+expect "no name from the new build at the old addresses" 0 \
+  "$(total "$f" inuse_space upgrade_new_feature)"
+build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+mapping=$(go tool pprof -raw "$f" 2>/dev/null | sed -n '/^Mappings/,$p' | grep ' [^ ]*/libupgrade.so ')
+expect "the plugin's mapping has the loaded build's id" "$(build_id "$LT_VICTIMS/libupgrade_a.so")" \
+  "$(awk '{print $4}' <<<"$mapping")"
 finish
