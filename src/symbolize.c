@@ -200,34 +200,31 @@ static Dwfl_Module *retired_module(int index, uintptr_t pc)
 /* The loaded objects, from the loader (dl_iterate_phdr) rather than from
  * /proc/self/maps, which a setuid program can no longer read. Collected
  * first, reported after: libdwfl reads files, not under the loader lock.
- * With its build id, kept by module in loaded_ids: a file replaced since
- * it was loaded (a package upgrade) would give another build's names, so
- * such an object goes unnamed instead (mapping_of), its mapping keeping the
- * loaded build id for pprof to find the right file elsewhere. (The module's
- * userdata is symtab.c's.) */
+ * Each with its build id: a file replaced since it was loaded (a package
+ * upgrade) would give another build's names, so such an object goes
+ * unnamed instead (mapping_of), its mapping keeping the loaded build id for
+ * pprof to find the right file elsewhere. (The module's userdata, where
+ * the id could have gone, is symtab.c's.) Static, not on the stack: the
+ * exit snapshot runs on whatever thread exits. */
 #define BUILD_ID_MAX 32
 #define MAX_LOADED 1024
-static struct {
-    Dwfl_Module *module;
-    uint8_t bits[BUILD_ID_MAX];
-    size_t len;
-} loaded_ids[MAX_LOADED];
-static int loaded_id_count;
-struct loaded_object {
-    uintptr_t lo, hi; /* page-aligned, as /proc/PID/maps would show them */
-    const char *path;
+static struct loaded_object {
+    uintptr_t lo, hi;     /* page-aligned, as /proc/PID/maps would show them */
+    const char *path;     /* the loader's string: used while reporting only */
+    Dwfl_Module *module;  /* once reported */
     uint8_t build_id[BUILD_ID_MAX];
-    size_t build_id_len; /* 0: none, or too long to keep */
-};
+    size_t build_id_len;  /* 0: none, or too long to keep */
+} loaded[MAX_LOADED];
+static int loaded_count;
 
 static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    struct { struct loaded_object *list; int n, cap; } *c = arg;
     (void)size;
+    (void)arg;
     const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
-    if (!path && c->n == 0)
+    if (!path && loaded_count == 0)
         path = lt_config.exe_path; /* the first object is the program */
-    if (!path || path[0] != '/' || c->n == c->cap)
+    if (!path || path[0] != '/' || loaded_count == MAX_LOADED)
         return 0; /* the vdso, or nothing we can open */
     uintptr_t lo = UINTPTR_MAX, hi = 0, page = 4096;
     for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -241,7 +238,7 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
     }
     if (hi <= lo)
         return 0;
-    struct loaded_object *o = &c->list[c->n++];
+    struct loaded_object *o = &loaded[loaded_count++];
     *o = (struct loaded_object){.lo = lo, .hi = hi, .path = path};
     const uint8_t *id;
     size_t n = lt_build_id_loaded(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &id);
@@ -256,24 +253,12 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
  * one gets its ELF through the find_elf callback. */
 static bool report_loaded_objects(void)
 {
-    /* Not on the stack: the exit snapshot runs on whatever thread exits. */
-    struct loaded_object *list = lt_raw_calloc(MAX_LOADED, sizeof *list);
-    if (!list)
-        return false;
-    struct { struct loaded_object *list; int n, cap; } c = {list, 0, MAX_LOADED};
-    dl_iterate_phdr(collect_object, &c);
+    loaded_count = 0;
+    dl_iterate_phdr(collect_object, NULL);
     dwfl_report_begin(dwfl);
-    loaded_id_count = 0;
-    for (int i = 0; i < c.n; i++) {
-        Dwfl_Module *mod = dwfl_report_module(dwfl, list[i].path, list[i].lo, list[i].hi);
-        if (!mod || !list[i].build_id_len)
-            continue;
-        loaded_ids[loaded_id_count].module = mod;
-        memcpy(loaded_ids[loaded_id_count].bits, list[i].build_id, list[i].build_id_len);
-        loaded_ids[loaded_id_count++].len = list[i].build_id_len;
-    }
-    lt_raw_free(list);
-    return dwfl_report_end(dwfl, NULL, NULL) == 0 && c.n > 0;
+    for (int i = 0; i < loaded_count; i++)
+        loaded[i].module = dwfl_report_module(dwfl, loaded[i].path, loaded[i].lo, loaded[i].hi);
+    return dwfl_report_end(dwfl, NULL, NULL) == 0 && loaded_count > 0;
 }
 
 bool lt_symbolize_begin(void)
@@ -363,10 +348,11 @@ static int mapping_of(Dwfl_Module *mod)
         hex(bits, n, m->build_id, sizeof m->build_id);
     mappings[mapping_count].module = mod;
     mappings[mapping_count].replaced = false;
-    for (int i = 0; i < loaded_id_count; i++) {
-        if (loaded_ids[i].module != mod)
+    for (int i = 0; i < loaded_count; i++) {
+        const struct loaded_object *o = &loaded[i];
+        if (o->module != mod || o->build_id_len == 0)
             continue;
-        bool same = (size_t)n == loaded_ids[i].len && memcmp(bits, loaded_ids[i].bits, (size_t)n) == 0;
+        bool same = (size_t)n == o->build_id_len && memcmp(bits, o->build_id, (size_t)n) == 0;
         if (n > 0 && !same) {
             /* The file is another build: the loaded object's range and
              * build id, and no names. */
@@ -375,7 +361,7 @@ static int mapping_of(Dwfl_Module *mod)
             m->limit = end;
             m->offset = 0;
             m->has_functions = m->has_lines = m->has_inline = false;
-            hex(loaded_ids[i].bits, (int)loaded_ids[i].len, m->build_id, sizeof m->build_id);
+            hex(o->build_id, (int)o->build_id_len, m->build_id, sizeof m->build_id);
         }
         break;
     }
@@ -495,7 +481,7 @@ void lt_symbolize_forget(void)
     pc_cache_count = 0;
     dwfl = NULL;
     instance_count = 0;
-    loaded_id_count = 0;
+    loaded_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
     mapping_count = 0;
