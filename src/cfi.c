@@ -46,14 +46,12 @@ uint64_t lt_cfi_pack(struct lt_frame_rule r)
            ((uint64_t)(r.rbp_offset / 8) & 0xff) << 8 | (uint64_t)(uint32_t)r.cfa_offset << 32;
 }
 
-bool lt_cfi_init(void)
+void lt_cfi_init(void)
 {
     void *p = mmap(NULL, sizeof(struct lt_cfi_slot) * CACHE_SLOTS, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return false;
-    atomic_store_explicit(&lt_cfi_cache, p, memory_order_release);
-    return true;
+    if (p != MAP_FAILED)
+        atomic_store_explicit(&lt_cfi_cache, p, memory_order_release);
 }
 
 uint64_t lt_cfi_cached_probe(const struct lt_cfi_slot *cache, uintptr_t pc, uint32_t slot)

@@ -50,9 +50,10 @@ static inline uint32_t lt_cfi_slot_of(uintptr_t pc)
  * it moved. */
 extern _Atomic uint32_t lt_cfi_generation;
 
-/* Maps the cache (address space only: pages cost memory as they fill);
- * false if the kernel refuses, and the walk then always asks libunwind. */
-bool lt_cfi_init(void);
+/* Maps the cache (address space only: pages cost memory as they fill). If
+ * the kernel refuses, lt_cfi_cache stays NULL and the walk always asks
+ * libunwind. */
+void lt_cfi_init(void);
 
 /* The probes after the first (out of line: most lookups hit at once). */
 uint64_t lt_cfi_cached_probe(const struct lt_cfi_slot *cache, uintptr_t pc, uint32_t slot);

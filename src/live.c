@@ -29,7 +29,7 @@ static inline void cpu_relax(void)
 }
 
 /* Stripes come in groups, one group per 64 MiB region of the address
- * space (hashed over REGION_GROUPS), a stripe within its group by the
+ * space (hashed into 2^GROUP_BITS groups), a stripe within its group by the
  * block's hash. glibc gives each thread an arena whose heaps are 64 MiB
  * regions, so two threads allocating at once mostly lock and write
  * different stripes' cache lines: with stripes picked by the hash alone,
@@ -202,7 +202,7 @@ bool lt_live_init(bool sampled)
 }
 
 LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
-                                   struct lt_live_rec *stale)
+                                          struct lt_live_rec *stale)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
     struct stripe *s = stripe_of((uintptr_t)p, h);

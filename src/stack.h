@@ -22,16 +22,6 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
     return (h ^ pc) * 0xff51afd7ed558ccdull;
 }
 
-/* Fills frames[0..max) with the return addresses of the caller of the
- * interposed function and its callers, and *hash with their hash; hook_frame
- * is the interposed function's __builtin_frame_address(0), or NULL (a walk
- * from here then steps over the tracer's frames). Returns how many (0 while
- * a fork is being prepared). Takes no lock when every frame's rule is
- * cached; the first sight of a return address reads its rule under cfi.c's
- * lock, and libunwind, the fallback, may take the loader's. */
-static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
-                                   const void *hook_frame);
-
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);
 
@@ -42,7 +32,14 @@ extern bool lt_stack_checking;
  * check, a capture refused during fork. */
 int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n);
 
-/* Inline: the fast walk's answer is most captures' whole story. */
+/* Fills frames[0..max) with the return addresses of the caller of the
+ * interposed function and its callers, and *hash with their hash; hook_frame
+ * is the interposed function's __builtin_frame_address(0), or NULL (a walk
+ * from here then steps over the tracer's frames). Returns how many (0 while
+ * a fork is being prepared). Takes no lock when every frame's rule is
+ * cached; the first sight of a return address reads its rule under cfi.c's
+ * lock, and libunwind, the fallback, may take the loader's.
+ * Inline: the fast walk's answer is most captures' whole story. */
 static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
                                    const void *hook_frame)
 {

@@ -65,7 +65,7 @@ static bool same_stack(const struct lt_stack *s, uint64_t hash, const uintptr_t 
 
 /* Returns the id, or 0 with *slot_out set to the empty slot where it goes. */
 static LT_HOT uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag,
-                       uint32_t *slot_out)
+                              uint32_t *slot_out)
 {
     uint32_t i = (uint32_t)hash & (SLOT_COUNT - 1);
     for (;; i = (i + 1) & (SLOT_COUNT - 1)) {
@@ -99,7 +99,7 @@ static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, un
 }
 
 LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
-                          unsigned tag)
+                                 unsigned tag)
 {
     uint64_t hash = stack_hash(frames_hash, depth, tag);
     uint32_t slot;

@@ -40,7 +40,6 @@ static uintptr_t own_lo, own_len;
  * by it. hi == 1 marks a thread whose bounds are unknown. */
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
-static bool no_rule_cache; /* its mapping failed: libunwind does every capture */
 
 /* Return addresses inside the tracer whose frame has the frame-pointer rule
  * (checked against the CFI once, then remembered here): the walk steps over
@@ -58,8 +57,7 @@ static inline unsigned own_slot(uintptr_t ip)
 
 void lt_walk_init(uintptr_t own_start, uintptr_t own_end)
 {
-    if (!lt_cfi_init())
-        no_rule_cache = true;
+    lt_cfi_init();
     own_lo = own_start;
     own_len = own_end - own_start;
     frame_pointer_rule = lt_cfi_pack((struct lt_frame_rule){
@@ -82,8 +80,6 @@ static void learn_stack_bounds(void)
     pthread_attr_destroy(&attr);
 }
 
-/* Our own frames, at the top or further down, are left out: a descriptor
- * hook calls the real fopen, which allocates. */
 /* A return address seen for the first time: its packed rule, read under
  * the capture gate, or RULE_REFUSED while a fork is being prepared (a packed
  * rule is never all ones: kind 3 does not exist). Out of line, so that the
@@ -101,6 +97,8 @@ static __attribute__((noinline, cold)) uint64_t rule_on_miss(uintptr_t ip)
     return w;
 }
 
+/* Our own frames, at the top or further down, are left out: a descriptor
+ * hook calls the real fopen, which allocates. */
 LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
 {
     if (lt_unlikely(stack_hi == 0)) {
@@ -109,7 +107,8 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
         learn_stack_bounds();
         lt_capture_gate_leave();
     }
-    if (stack_hi == 1 || no_rule_cache)
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    if (stack_hi == 1 || !cache)
         return -1;
     /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
      * the return address; the caller's sp is just above. */
@@ -124,7 +123,6 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
      * the compiler would read them again on every frame. */
     const uintptr_t own_start = own_lo, own_size = own_len;
     uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
-    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     for (;;) {
         if (ip - own_start >= own_size) { /* one unsigned compare: not ours */
             *out++ = ip;
