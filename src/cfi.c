@@ -169,9 +169,7 @@ static bool replaced_on_disk(const struct found *f, Elf *elf)
     const void *on_disk;
     size_t n = lt_build_id_at(f->bias, f->lo, &loaded);
     ssize_t m = dwelf_elf_gnu_build_id(elf, &on_disk);
-    if (n == 0 || m <= 0)
-        return false;
-    if ((size_t)m == n && memcmp(loaded, on_disk, n) == 0)
+    if (!lt_build_id_differs(loaded, n, on_disk, m))
         return false;
     lt_warn("%s changed on disk since it was loaded: its frames are unwound by libunwind",
             f->path);

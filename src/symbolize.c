@@ -352,8 +352,7 @@ static int mapping_of(Dwfl_Module *mod)
         const struct loaded_object *o = &loaded[i];
         if (o->module != mod || o->build_id_len == 0)
             continue;
-        bool same = (size_t)n == o->build_id_len && memcmp(bits, o->build_id, (size_t)n) == 0;
-        if (n > 0 && !same) {
+        if (lt_build_id_differs(o->build_id, o->build_id_len, bits, n)) {
             /* The file is another build: the loaded object's range and
              * build id, and no names. */
             mappings[mapping_count].replaced = true;
