@@ -37,7 +37,8 @@ static int init_tables(void)
 {
     lt_config_load();
     lt_stack_init();
-    if (!lt_stacks_init() || !lt_live_init(lt_config.sample != 0)) {
+    lt_live_init(lt_config.sample != 0);
+    if (!lt_stacks_init()) {
         lt_warn("cannot reserve memory for the tracer's tables; tracing is off");
         return LT_DISABLED;
     }

@@ -95,20 +95,20 @@ static void stripe_unlock(struct stripe *s)
     atomic_store_explicit(&s->locked, false, memory_order_release);
 }
 
-/* Sampling mode only: a counting filter in front of the table. Most frees
- * are of blocks that were never sampled; a zero counter says so without the
- * stripe lock. A counter that reaches its maximum stays there (the filter
- * then only costs a lookup, never a wrong answer). 64 KiB of byte counters:
- * every free reads one at random, so the filter must stay in cache and in a
- * few TLB entries (2 MiB of them cost a storm's free ~25 ns); a false
- * positive, one locked lookup, comes with odds of sampled live blocks /
- * 65536. */
+/* Sampling mode only: a counting filter in front of the table (live.h).
+ * Most frees are of blocks that were never sampled; a zero counter says so
+ * without the stripe lock. A counter that reaches its maximum stays there
+ * (the filter then only costs a lookup, never a wrong answer). 64 KiB of
+ * byte counters in .bss: resident only where sampling mode writes them. A
+ * false positive, one locked lookup, is the free of a block sharing a
+ * granule (or a granule 16 MiB away) with a sampled live one. */
 #define FILTER_MAX UINT8_MAX
-_Atomic uint8_t *lt_live_filter;
+_Atomic uint8_t lt_live_filter[1u << LT_LIVE_FILTER_BITS];
+static bool filtering;
 
-static void filter_add(uint64_t h)
+static void filter_add(const void *p)
 {
-    _Atomic uint8_t *c = lt_live_filter_slot(h);
+    _Atomic uint8_t *c = lt_live_filter_slot(p);
     uint8_t v = atomic_load_explicit(c, memory_order_relaxed);
     while (v != FILTER_MAX &&
            !atomic_compare_exchange_weak_explicit(c, &v, v + 1, memory_order_relaxed,
@@ -116,9 +116,9 @@ static void filter_add(uint64_t h)
     }
 }
 
-static void filter_remove(uint64_t h)
+static void filter_remove(const void *p)
 {
-    _Atomic uint8_t *c = lt_live_filter_slot(h);
+    _Atomic uint8_t *c = lt_live_filter_slot(p);
     uint8_t v = atomic_load_explicit(c, memory_order_relaxed);
     while (v != FILTER_MAX && v != 0 &&
            !atomic_compare_exchange_weak_explicit(c, &v, v - 1, memory_order_relaxed,
@@ -189,16 +189,9 @@ static struct lt_live_rec unpack(uint64_t meta)
                                 (uint32_t)(meta & ((1u << LT_LIVE_STACK_BITS) - 1))};
 }
 
-bool lt_live_init(bool sampled)
+void lt_live_init(bool sampled)
 {
-    if (sampled) {
-        void *p = mmap(NULL, sizeof(uint8_t) << LT_LIVE_FILTER_BITS, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED)
-            return false;
-        lt_live_filter = p;
-    }
-    return true;
+    filtering = sampled;
 }
 
 LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
@@ -220,8 +213,8 @@ LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
         } else {
             s->table[i].ptr = (uintptr_t)p;
             s->count++;
-            if (lt_live_filter)
-                filter_add(h);
+            if (filtering)
+                filter_add(p);
         }
         s->table[i].meta = pack(rec);
     }
@@ -252,7 +245,7 @@ static void delete_at(struct stripe *s, uint32_t hole)
 LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
-    if (lt_live_filter && atomic_load_explicit(lt_live_filter_slot(h), memory_order_relaxed) == 0)
+    if (filtering && !lt_live_may_hold(p))
         return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of((uintptr_t)p, h);
     bool found = false;
@@ -262,8 +255,8 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
             if (s->table[i].ptr == (uintptr_t)p) {
                 *out = unpack(s->table[i].meta);
                 delete_at(s, i);
-                if (lt_live_filter)
-                    filter_remove(h);
+                if (filtering)
+                    filter_remove(p);
                 found = true;
                 break;
             }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct lt_real_heap {
     void *(*malloc)(size_t);
@@ -45,8 +46,8 @@ extern unsigned char lt_bootstrap_arena[LT_BOOTSTRAP_SIZE];
 /* Inline: every free asks. */
 static inline bool lt_bootstrap_owns(const void *p)
 {
-    const unsigned char *c = p;
-    return c >= lt_bootstrap_arena && c < lt_bootstrap_arena + LT_BOOTSTRAP_SIZE;
+    /* One unsigned compare: an address below the arena wraps to a large offset. */
+    return (uintptr_t)p - (uintptr_t)lt_bootstrap_arena < LT_BOOTSTRAP_SIZE;
 }
 size_t lt_bootstrap_size(const void *p);
 void *lt_bootstrap_alloc(size_t n, size_t align);
