@@ -23,12 +23,22 @@ static const struct { const char *name; int sig; } signal_names[] = {
     {"PWR", SIGPWR},   {"SYS", SIGSYS},
 };
 
-/* Signals a snapshot trigger must never take: they cannot be caught, or the
- * process relies on them for faults. */
+/* Signals a snapshot trigger must never take: they cannot be caught, the
+ * process relies on them for faults, or their default action is to be
+ * ignored or to stop the process (a handler would turn every child's exit,
+ * window resize or resume into a snapshot, interrupt sleeps the signal never
+ * interrupted, or keep Ctrl-Z from stopping the program). */
 static bool signal_usable(int sig)
 {
-    return sig > 0 && sig < NSIG && sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV &&
-           sig != SIGBUS && sig != SIGFPE && sig != SIGILL && sig != SIGABRT && sig != SIGTRAP;
+    static const int refused[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT,
+                                  SIGTRAP, SIGCHLD, SIGCONT, SIGURG,  SIGWINCH, SIGTSTP, SIGTTIN,
+                                  SIGTTOU};
+    if (sig <= 0 || sig >= NSIG)
+        return false;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (sig == refused[i])
+            return false;
+    return true;
 }
 
 static bool parse_long(const char *s, long *out)
@@ -126,6 +136,12 @@ static double load_interval(void)
     if (d > 0 && d < 0.01) {
         bad_value("LEAKTRACE_INTERVAL", v, "below the minimum of 0.01 s", "0.01");
         return 0.01;
+    }
+    /* Far beyond any useful period, and small enough that the trigger's
+     * millisecond deadlines cannot overflow. */
+    if (d > LT_INTERVAL_MAX) {
+        bad_value("LEAKTRACE_INTERVAL", v, "above the maximum of 31536000 s (a year)", "31536000");
+        return LT_INTERVAL_MAX;
     }
     return d;
 }

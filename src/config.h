@@ -15,6 +15,8 @@ enum {
     LT_SYMBOLIZE_ALL = 2,  /* + DWARF from separate debug files (/usr/lib/debug) too */
 };
 
+#define LT_INTERVAL_MAX 31536000.0 /* a year, in seconds */
+
 struct lt_config {
     char out_prefix[PATH_MAX]; /* absolute */
     char exe_path[PATH_MAX];   /* the program's file, read at start: /proc/self/exe
@@ -22,7 +24,7 @@ struct lt_config {
                                 * non-dumpable */
     int signal;                /* 0: no signal snapshots */
     bool at_exit;
-    double interval;           /* seconds; 0: off */
+    double interval;           /* seconds; 0: off; at most LT_INTERVAL_MAX */
     int depth;                 /* 1..LT_DEPTH_MAX */
     uint64_t sample;           /* mean bytes between samples; 0: exact */
     bool fd;

@@ -155,8 +155,11 @@ static void *snapshot_thread(void *arg)
         } else {
             r = sem_wait(&wake);
         }
-        if (r != 0 && errno != EINTR && errno != ETIMEDOUT)
+        if (r != 0 && errno != EINTR && errno != ETIMEDOUT) {
+            lt_warn("the snapshot thread stopped: %s; signal and interval snapshots are off",
+                    strerror(errno));
             return NULL;
+        }
         if (atomic_load(&snapshot_quit))
             return NULL;
         while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */

@@ -59,6 +59,19 @@ for ((q = 1; q <= count; q++)); do
   readable "$(profile $vpid $q)" || ko "SEQ $q not readable by go tool pprof"
 done
 
+echo "--- LEAKTRACE_INTERVAL beyond a year: clamped with a warning, signal snapshots still work"
+# Before the clamp, 1e16 s overflowed the trigger's deadline: its thread
+# died silently and no signal snapshot was ever written.
+LEAKTRACE_INTERVAL=1e16 steps_start hugeinterval
+step "inner $n $s"
+expect_true "snapshot on SIGUSR1" snap_signal $vpid 1
+steps_end
+expect "exit code" 0 "$rc"
+expect "SEQs" "1 2" "$(seqs "$T/p" $vpid | xargs)"
+expect "warning" "leaktrace: LEAKTRACE_INTERVAL=1e16: above the maximum of 31536000 s (a year); using 31536000" \
+  "$(grep -v '^leaktrace: wrote ' "$T/hugeinterval.err")"
+check_site "$(profile $vpid 1)" leak_inner $n $((n * s)) $n $((n * s))
+
 echo "--- LEAKTRACE_DEPTH limits the frames kept"
 for depth in 2 1 3; do
   LEAKTRACE_DEPTH=$depth IN=$T/cmds run_traced depth$depth "$v"
