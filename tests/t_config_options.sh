@@ -6,6 +6,17 @@ source "$LT_TESTS/lib_heap.sh"
 n=12 s=96 v=$LT_VICTIMS/heap_steps
 printf 'inner %d %d\n' $n $s >"$T/cmds"
 
+# NAME SEQS: a victim started with the caller's environment leaks, takes a
+# SIGUSR1 snapshot (SEQ 1) and exits; SEQS are the files left.
+signal_then_exit() {
+  steps_start "$1"
+  step "inner $n $s"
+  expect_true "snapshot on SIGUSR1" snap_signal $vpid 1
+  steps_end
+  expect "exit code" 0 "$rc"
+  expect "SEQs" "$2" "$(seqs "$T/p" $vpid | xargs)"
+}
+
 echo "--- LEAKTRACE_QUIET=1: no 'wrote' line, files still written"
 LEAKTRACE_QUIET=1 LEAKTRACE_REPORT=1 IN=$T/cmds run_traced quiet "$v"
 expect "exit code" 0 "$rc"
@@ -24,12 +35,7 @@ expect "exit code" 0 "$rc"
 expect_true "an error line on stderr" grep -q '^leaktrace: .*/nonexistent/dir/p' "$T/quieterr.err"
 
 echo "--- LEAKTRACE_AT_EXIT=0: no exit snapshot, a signal one still works"
-LEAKTRACE_AT_EXIT=0 steps_start noexit
-step "inner $n $s"
-expect_true "snapshot on SIGUSR1" snap_signal $vpid 1
-steps_end
-expect "exit code" 0 "$rc"
-expect "SEQs" "1" "$(seqs "$T/p" $vpid | xargs)"
+LEAKTRACE_AT_EXIT=0 signal_then_exit noexit "1"
 expect "stderr" "leaktrace: wrote $(profile $vpid 1) $(profile $vpid 1 fd)" "$(cat "$T/noexit.err")"
 LEAKTRACE_AT_EXIT=0 IN=$T/cmds run_traced noexit2 "$v"
 expect "exit code" 0 "$rc"
@@ -62,12 +68,7 @@ done
 echo "--- LEAKTRACE_INTERVAL beyond a year: clamped with a warning, signal snapshots still work"
 # Before the clamp, 1e16 s overflowed the trigger's deadline: its thread
 # died silently and no signal snapshot was ever written.
-LEAKTRACE_INTERVAL=1e16 steps_start hugeinterval
-step "inner $n $s"
-expect_true "snapshot on SIGUSR1" snap_signal $vpid 1
-steps_end
-expect "exit code" 0 "$rc"
-expect "SEQs" "1 2" "$(seqs "$T/p" $vpid | xargs)"
+LEAKTRACE_INTERVAL=1e16 signal_then_exit hugeinterval "1 2"
 expect "warning" "leaktrace: LEAKTRACE_INTERVAL=1e16: above the maximum of 31536000 s (a year); using 31536000" \
   "$(grep -v '^leaktrace: wrote ' "$T/hugeinterval.err")"
 check_site "$(profile $vpid 1)" leak_inner $n $((n * s)) $n $((n * s))
