@@ -18,7 +18,7 @@
 static void *new_block(size_t n, size_t align)
 {
     if (!lt_hook_enter())
-        return align ? lt_real.memalign(align, n) : lt_raw_malloc(n);
+        return align ? lt_raw_memalign(align, n) : lt_raw_malloc(n);
     void *p = align ? lt_real.memalign(align, n) : lt_real.malloc(n);
     if (p)
         lt_heap_track(p, n, __builtin_frame_address(0));

@@ -3,6 +3,7 @@
  * SIG_DFL, sees and keeps the default disposition, so the program behaves as
  * it would untraced. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 
@@ -44,8 +45,21 @@ LT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     return 0;
 }
 
+/* glibc's own signal() for every signal but the snapshot one: it alone
+ * knows what siginterrupt() asked (SA_RESTART or not), and it reaches the
+ * kernel without calling our sigaction. */
 LT_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 {
+    static __sighandler_t (*real_signal)(int, __sighandler_t);
+    if (lt_in_tracer() || !lt_trigger_owns_signal(sig)) {
+        if (!real_signal)
+            *(void **)&real_signal = lt_resolve_next("signal");
+        return real_signal(sig, handler);
+    }
+    if (handler == SIG_ERR) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
     struct sigaction act, old;
     memset(&act, 0, sizeof act);
     act.sa_handler = handler;

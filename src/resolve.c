@@ -87,9 +87,16 @@ void *lt_raw_calloc(size_t n, size_t m)
     return lt_bootstrap_alloc(total, 16);
 }
 
+void *lt_raw_memalign(size_t align, size_t n)
+{
+    return lt_real.memalign ? lt_real.memalign(align, n) : lt_bootstrap_alloc(n, align);
+}
+
 void *lt_raw_realloc(void *p, size_t n)
 {
     if (p && lt_bootstrap_owns(p)) {
+        if (n == 0)
+            return NULL; /* glibc's realloc(p, 0) frees p; the arena never reuses it */
         void *q = lt_raw_malloc(n);
         if (q) {
             size_t old = lt_bootstrap_size(p);

@@ -38,6 +38,7 @@ void *lt_resolve_next(const char *name);
 void *lt_raw_malloc(size_t n);
 void *lt_raw_calloc(size_t n, size_t m);
 void *lt_raw_realloc(void *p, size_t n);
+void *lt_raw_memalign(size_t align, size_t n);
 void lt_raw_free(void *p);
 
 #define LT_BOOTSTRAP_SIZE (256 * 1024)

@@ -16,6 +16,16 @@ for mode in sigaction signal; do
     "$(grep -c 'LEAKTRACE_SIGNAL' "$T/err.$mode")"
 done
 
+# signal() as glibc's: SIG_ERR refused with EINVAL, siginterrupt() obeyed,
+# for the snapshot signal and for others.
+for sig in USR1 USR2; do
+  plain=$(timeout 10 "$V" "$(kill -l $sig)" semantics 0)
+  expect "untraced, $sig" "signal(SIG_ERR): SIG_ERR, errno EINVAL
+read interrupted: yes" "$plain"
+  expect "traced, $sig: same answers" "$plain" \
+    "$(cd "$T" && LEAKTRACE_QUIET=1 traced timeout 10 "$V" "$(kill -l $sig)" semantics 0)"
+done
+
 # No handler of its own: each signal is a snapshot (3 signals + exit), and
 # the program keeps running.
 rm -f "$T"/p.*

@@ -1,7 +1,11 @@
 /* A program with its own handler for a signal: usage
  * signal_owner SIGNUM MODE ROUNDS, MODE "sigaction", "signal" or "none".
  * Prints what it saw of the initial disposition and how many signals its own
- * handler got after raising it ROUNDS times. Leaks 100 bytes in leak_site. */
+ * handler got after raising it ROUNDS times. Leaks 100 bytes in leak_site.
+ * MODE "semantics" instead prints what signal() answers to SIG_ERR for
+ * SIGNUM, and whether siginterrupt() lets a SIGALRM handler installed by
+ * signal() interrupt a read. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +17,34 @@ static void on_signal(int sig) { (void)sig; received++; }
 
 __attribute__((noinline)) static void *leak_site(void) { return malloc(100); }
 
+static int semantics(int sig)
+{
+    errno = 0;
+    __sighandler_t r = signal(sig, SIG_ERR);
+    printf("signal(SIG_ERR): %s, errno %s\n", r == SIG_ERR ? "SIG_ERR" : "accepted",
+           errno == EINVAL ? "EINVAL" : errno ? "other" : "0");
+    int fds[2];
+    if (pipe(fds) != 0)
+        return 1;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* old programs still call it */
+    siginterrupt(SIGALRM, 1);
+#pragma GCC diagnostic pop
+    signal(SIGALRM, on_signal);
+    alarm(1);
+    char c;
+    ssize_t n = read(fds[0], &c, 1); /* nothing is ever written */
+    printf("read interrupted: %s\n", n < 0 && errno == EINTR ? "yes" : "no");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4)
         return 2;
     int sig = atoi(argv[1]), rounds = atoi(argv[3]);
+    if (strcmp(argv[2], "semantics") == 0)
+        return semantics(sig);
     struct sigaction old;
     sigaction(sig, NULL, &old);
     printf("initial disposition default: %s\n", old.sa_handler == SIG_DFL ? "yes" : "no");
