@@ -63,14 +63,51 @@ static bool write_profile(enum lt_profile_kind kind, const char *path)
     return ok;
 }
 
+static void snapshot_path(char *path, const char *kind, int pid, unsigned seq)
+{
+    snprintf(path, NAME_MAX_LEN, "%s.%d.%04u.%s.pb.gz", lt_config.out_prefix, pid, seq, kind);
+}
+
+static bool regular_file_at(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The last SEQ already used by this PID's files, for the first snapshot of
+ * a program image: an image exec'ed by this process (same PID) or a long
+ * dead process with the same PID wrote under our names, and renaming over
+ * their files would lose them. A run of SEQ_GAP free SEQs (failed
+ * snapshots leave gaps) ends the search. Symbolic links are not files of
+ * ours: the snapshot that meets one refuses it by name. */
+#define SEQ_GAP 8
+static unsigned last_seq_on_disk(int pid)
+{
+    char path[NAME_MAX_LEN];
+    unsigned last = 0;
+    for (unsigned seq = 1; seq <= last + SEQ_GAP; seq++) {
+        snapshot_path(path, "heap", pid, seq);
+        bool used = regular_file_at(path);
+        if (!used) {
+            snapshot_path(path, "fd", pid, seq);
+            used = regular_file_at(path);
+        }
+        if (used)
+            last = seq;
+    }
+    return last;
+}
+
 const char *lt_snapshot_write(void)
 {
     static char written[NAME_MAX_LEN];
     char heap_path[NAME_MAX_LEN], fd_path[NAME_MAX_LEN];
-    unsigned seq = ++snapshot_seq;
     int pid = (int)getpid();
-    snprintf(heap_path, sizeof heap_path, "%s.%d.%04u.heap.pb.gz", lt_config.out_prefix, pid, seq);
-    snprintf(fd_path, sizeof fd_path, "%s.%d.%04u.fd.pb.gz", lt_config.out_prefix, pid, seq);
+    if (snapshot_seq == 0)
+        snapshot_seq = last_seq_on_disk(pid);
+    unsigned seq = ++snapshot_seq;
+    snapshot_path(heap_path, "heap", pid, seq);
+    snapshot_path(fd_path, "fd", pid, seq);
     bool ok = write_profile(LT_PROFILE_HEAP, heap_path);
     if (lt_config.fd)
         ok = write_profile(LT_PROFILE_FD, fd_path) && ok;

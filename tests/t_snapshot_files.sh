@@ -77,4 +77,18 @@ for mask in 000 022 077; do
   done
 done
 expect "temporary files left" "" "$(ls "$T" | grep '\.tmp$')"
+echo "--- exec keeps the PID: the new image's snapshots follow the old image's"
+# Before, the new image started again at SEQ 0001 and renamed over the
+# snapshot taken before the exec.
+LEAKTRACE_FD=0 steps_start execd
+step "early 3 100"
+expect_true "snapshot on SIGUSR1 before the exec" snap_signal $vpid 1
+step "exec"
+step "late 5 40"
+steps_end
+expect "exit code" 0 "$rc"
+expect "SEQs" "1 2" "$(seqs "$T/p" $vpid | xargs)"
+check_site "$(profile $vpid 1)" leak_early 3 300 3 300
+expect "no leak_late before the exec" "0 0 0 0" "$(query values "$(profile $vpid 1)" leak_late)"
+check_site "$(profile $vpid 2)" leak_late 5 200 5 200
 finish

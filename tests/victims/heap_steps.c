@@ -10,6 +10,7 @@
  *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
  *   chdir DIR      chdir(DIR)
  *   exit CODE      exit(CODE) (the exit snapshot runs)
+ *   exec           prints its "ok", then execs itself (same PID, same stdin)
  * End of input returns 0 from main.
  */
 #include <stdio.h>
@@ -87,6 +88,11 @@ int main(void)
         else if (sscanf(line, "exit %ld", &n) == 1)
             exit((int)n);
         printf("ok %s\n", line);
+        if (strcmp(line, "exec") == 0) {
+            execl("/proc/self/exe", "heap_steps", (char *)NULL);
+            perror("exec");
+            return 4;
+        }
     }
     return 0;
 }
