@@ -58,10 +58,12 @@ const char *lt_fd_kind_name(enum lt_fd_kind kind)
     return kind >= 0 && kind < LT_FD_KIND_COUNT ? kind_names[kind] : "other";
 }
 
+/* The table is made even with LEAKTRACE_FD=0: the tracer's own descriptors
+ * (its stderr checks aside: the HTTP socket, libunwind's pipe, files read
+ * for symbols) are marked in it, moved out of the program's numbers and
+ * kept from its close loops all the same. */
 void lt_fd_init(void)
 {
-    if (!lt_config.fd)
-        return;
     struct rlimit rl;
     rlim_t want = FD_CAP_MAX;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
@@ -72,7 +74,12 @@ void lt_fd_init(void)
     if (p == MAP_FAILED)
         return; /* descriptors go untracked; the heap tracer carries on */
     slots = p;
-    lt_fd_on = true;
+    lt_fd_on = lt_config.fd;
+}
+
+bool lt_fd_guards_own(void)
+{
+    return slots != NULL;
 }
 
 static void raise_high_water(int fd)
@@ -241,7 +248,7 @@ static int move_high(int fd)
 
 int lt_fd_adopt(int fd, bool movable)
 {
-    if (fd < 0 || !lt_fd_on)
+    if (fd < 0 || !slots)
         return fd;
     int saved = errno;
     if (movable)
@@ -259,7 +266,7 @@ int lt_fd_adopt(int fd, bool movable)
 
 bool lt_fd_disown(int fd)
 {
-    if (!lt_fd_on || !in_table(fd))
+    if (!in_table(fd))
         return true;
     uint32_t id = atomic_load_explicit(&slots[fd], memory_order_relaxed);
     if (id == LT_FD_OWN) {
@@ -271,12 +278,11 @@ bool lt_fd_disown(int fd)
 
 void lt_fd_forget(int fd)
 {
-    if (lt_fd_on && in_table(fd))
+    if (in_table(fd))
         drop(fd);
 }
 
 bool lt_fd_is_own(int fd)
 {
-    return lt_fd_on && in_table(fd) &&
-           atomic_load_explicit(&slots[fd], memory_order_relaxed) == LT_FD_OWN;
+    return in_table(fd) && atomic_load_explicit(&slots[fd], memory_order_relaxed) == LT_FD_OWN;
 }

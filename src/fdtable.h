@@ -32,11 +32,15 @@ enum lt_fd_kind {
 /* Label value of a kind, as the fd profile writes it. */
 const char *lt_fd_kind_name(enum lt_fd_kind kind);
 
-/* True once the table is up and LEAKTRACE_FD is on; the hooks pass
- * straight through while it is false. */
+/* True once the table is up and LEAKTRACE_FD is on: the program's
+ * descriptors are recorded only then. */
 extern bool lt_fd_on;
 
 void lt_fd_init(void);
+
+/* True once the table is up, whatever LEAKTRACE_FD says: the tracer's own
+ * descriptors are marked in it and refused to the program's closes. */
+bool lt_fd_guards_own(void);
 
 /* The program's call stack above the hook, captured once for the one or
  * two descriptors a call makes. Guard held. */

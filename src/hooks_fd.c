@@ -9,8 +9,9 @@
  * program, under the guard, at the caller's stack; for the tracer (guard
  * already held), as one of its own descriptors. A release comes before the
  * real close: once closed, the number can be handed out again at once.
- * errno is always the real call's. With LEAKTRACE_FD=0 every hook is the
- * real call plus two predictable tests. */
+ * errno is always the real call's. With LEAKTRACE_FD=0 the program's
+ * descriptors are not recorded (a hook is the real call plus two
+ * predictable tests), but its closes still spare the tracer's own. */
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE
 #include <dirent.h>
@@ -34,6 +35,7 @@
 
 #include "fdtable.h"
 #include "init.h"
+#include "log.h"
 #include "resolve.h"
 
 /* _FORTIFY_SOURCE's checked entry points: glibc's open() and openat()
@@ -133,6 +135,19 @@ static FILE *booked_stream(FILE *f, enum lt_fd_kind kind)
     return f;
 }
 
+/* The program closes or replaces its descriptor 2 (before the real call):
+ * the tracer lets its copy of stderr go, unless the program is exiting
+ * (log.c). */
+static void stderr_dropped(void)
+{
+    if (!lt_hook_enter())
+        return;
+    int saved = errno;
+    lt_log_stderr_dropped();
+    errno = saved;
+    lt_hook_leave();
+}
+
 /* Before the real close of fd. False: the close must not happen (the
  * program's close of a tracer descriptor, or the tracer's close of a number
  * the program has taken over). A close inside a hook's bookkeeping always
@@ -144,7 +159,12 @@ static bool releasing(int fd)
         return lt_fd_disown(fd);
     if (lt_guard_flag == LT_GUARD_HOOK)
         lt_fd_forget(fd);
-    return lt_in_tracer() || !fd_tracking() || lt_fd_release(fd);
+    if (lt_in_tracer())
+        return true;
+    if (fd == STDERR_FILENO)
+        stderr_dropped();
+    (void)fd_tracking(); /* starts the tracer if this is its first call */
+    return lt_fd_release(fd);
 }
 
 /* Before the real fclose/pclose/closedir: the stream goes either way. */
@@ -329,6 +349,8 @@ LT_EXPORT int dup(int fd)
  * free in between, so its record is replaced after the call. */
 LT_EXPORT int dup2(int fd, int newfd)
 {
+    if (newfd == STDERR_FILENO && fd != newfd && !lt_in_tracer())
+        stderr_dropped();
     int r = REAL(dup2)(fd, newfd);
     return fd == newfd ? r : booked_dup(r, fd, false);
 }
@@ -336,6 +358,8 @@ LT_EXPORT int __dup2(int fd, int newfd) __attribute__((alias("dup2"), copy(dup2)
 
 LT_EXPORT int dup3(int fd, int newfd, int flags)
 {
+    if (newfd == STDERR_FILENO && fd != newfd && !lt_in_tracer())
+        stderr_dropped();
     return booked_dup(REAL(dup3)(fd, newfd, flags), fd, false);
 }
 
@@ -455,7 +479,11 @@ static int span_close_range(unsigned lo, unsigned hi, void *flags)
 
 LT_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-    if (lt_in_tracer() || (flags & ~CLOSE_RANGE_UNSHARE) || first > last || !fd_tracking())
+    if (first <= STDERR_FILENO && STDERR_FILENO <= last && !(flags & CLOSE_RANGE_CLOEXEC) &&
+        !lt_in_tracer())
+        stderr_dropped();
+    if (lt_in_tracer() || (flags & ~CLOSE_RANGE_UNSHARE) || first > last ||
+        (!fd_tracking() && !lt_fd_guards_own()))
         return REAL(close_range)(first, last, flags); /* CLOEXEC only marks; bad flags fail */
     return lt_fd_close_range(first, last, span_close_range, &flags);
 }
@@ -474,7 +502,9 @@ static int span_closefrom(unsigned lo, unsigned hi, void *unused)
 
 LT_EXPORT void closefrom(int lo)
 {
-    if (lt_in_tracer() || !fd_tracking()) {
+    if (lo <= STDERR_FILENO && !lt_in_tracer())
+        stderr_dropped();
+    if (lt_in_tracer() || (!fd_tracking() && !lt_fd_guards_own())) {
         REAL(closefrom)(lo);
         return;
     }

@@ -44,6 +44,7 @@ static int init_tables(void)
     }
     lt_heap_init();
     lt_fd_init();
+    lt_stack_open_fallback();
     lt_log_init();
     lt_trigger_init();
     lt_http_init();

@@ -1,50 +1,107 @@
 #define _GNU_SOURCE
 #include "log.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "fdtable.h"
 #include "io.h"
+#include "stack.h"
 
-/* The tracer writes to its own duplicate of the stderr the program started
- * with, not to descriptor 2: a daemon that closes stderr and reuses number 2
- * for a file or a socket must never find our lines in its data. The
- * duplicate's identity is checked before each line (with descriptor
- * tracking off, the program can close it too), and a line that cannot be
- * written is dropped. Before lt_log_init, lines go to descriptor 2. */
-static int log_fd = STDERR_FILENO;
+/* Where the tracer's lines go: the stderr the program started with, and
+ * only while the program keeps it.
+ *
+ * A private duplicate is kept, because GNU programs (coreutils, ...) close
+ * stderr in an atexit handler, before the exit snapshot's line and the leak
+ * report are printed. But a program that closes or replaces its stderr
+ * while it runs on (a daemon pointing it at /dev/null) must not find the
+ * caller's pipe, terminal or socket held open by us: a `$(daemon)` in a
+ * shell, ssh, or the client of an inetd-style service would wait for the
+ * daemon's end. So the fd hooks tell lt_log_stderr_dropped, which lets the
+ * duplicate go unless exit() is on the stack. Without the duplicate, lines
+ * go to descriptor 2 while it is the original file (same device and inode:
+ * a log file reopened in place), and are dropped otherwise: never into a
+ * file or socket that took number 2. Before lt_log_init, descriptor 2. */
+static bool log_checked, log_open;
 static dev_t log_dev;
 static ino_t log_ino;
+static _Atomic int log_dup = -1;
+static uintptr_t exit_lo, exit_hi; /* libc's exit() */
+
+static void find_exit(void)
+{
+    Dl_info info;
+    const ElfW(Sym) *sym = NULL;
+    void *addr = (void *)&exit;
+    if (dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_size) {
+        exit_lo = (uintptr_t)addr;
+        exit_hi = exit_lo + sym->st_size;
+    }
+}
 
 void lt_log_init(void)
 {
     struct stat st;
-    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3); /* under the guard: the tracer's own */
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            close(fd);
-        log_fd = -1; /* no stderr at start: nowhere to write */
-        return;
-    }
+    log_open = fstat(STDERR_FILENO, &st) == 0; /* else no stderr at start: nowhere to write */
     log_dev = st.st_dev;
     log_ino = st.st_ino;
-    log_fd = fd;
+    if (log_open) /* under the guard: adopted as the tracer's, moved out of the program's way */
+        atomic_store(&log_dup, fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+    find_exit();
+    log_checked = true;
 }
 
-static bool log_fd_intact(void)
+static bool is_original(int fd)
 {
     struct stat st;
-    if (log_fd == STDERR_FILENO)
-        return true; /* before lt_log_init */
-    return log_fd >= 0 && fstat(log_fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
+    return fstat(fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino;
+}
+
+/* The descriptor to write a line to, or -1. A thread of the program may
+ * close descriptor 2 and open something else between this check and the
+ * write; the window is a few instructions wide. */
+static int log_target(void)
+{
+    if (!log_checked)
+        return STDERR_FILENO;
+    if (!log_open)
+        return -1;
+    int fd = atomic_load(&log_dup);
+    if (fd >= 0)
+        return is_original(fd) ? fd : -1;
+    return is_original(STDERR_FILENO) ? STDERR_FILENO : -1;
+}
+
+static bool exit_on_stack(void)
+{
+    uintptr_t frames[LT_DEPTH_MAX];
+    uint64_t hash;
+    int n = exit_lo ? lt_stack_capture(frames, LT_DEPTH_MAX, &hash, NULL) : 0;
+    for (int i = 0; i < n; i++) /* a return address: the call lies just before it */
+        if (frames[i] - 1 - exit_lo < exit_hi - exit_lo)
+            return true;
+    return false;
+}
+
+void lt_log_stderr_dropped(void)
+{
+    if (atomic_load(&log_dup) < 0 || exit_on_stack())
+        return;
+    int fd = atomic_exchange(&log_dup, -1);
+    if (fd >= 0 && lt_fd_disown(fd))
+        close(fd); /* the guard is held: the tracer's own close */
 }
 
 /* A write to a pipe whose reader is gone raises SIGPIPE, whose default
@@ -52,7 +109,8 @@ static bool log_fd_intact(void)
  * off, and a SIGPIPE we caused is taken back. */
 static void write_line(const char *line, size_t n)
 {
-    if (!log_fd_intact())
+    int fd = log_target();
+    if (fd < 0)
         return;
     sigset_t pipe_only, old, pending;
     sigemptyset(&pipe_only);
@@ -60,7 +118,7 @@ static void write_line(const char *line, size_t n)
     pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
     sigpending(&pending);
     bool was_pending = sigismember(&pending, SIGPIPE);
-    if (!lt_write_all(log_fd, line, n, false) && errno == EPIPE && !was_pending) {
+    if (!lt_write_all(fd, line, n, false) && errno == EPIPE && !was_pending) {
         struct timespec now = {0, 0};
         sigtimedwait(&pipe_only, NULL, &now);
     }

@@ -12,4 +12,8 @@ void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * set up, so that the duplicate is known as the tracer's). */
 void lt_log_init(void);
 
+/* The program is closing or replacing descriptor 2 (guard held by the
+ * hook): the duplicate is let go, unless the program is exiting. */
+void lt_log_stderr_dropped(void);
+
 #endif

@@ -67,6 +67,12 @@ void lt_stack_init(void)
     lt_walk_init(own_range.lo, own_range.hi);
 }
 
+void lt_stack_open_fallback(void)
+{
+    void *one[1];
+    unw_backtrace(one, 1);
+}
+
 static bool in_range(const struct addr_range *r, uintptr_t pc)
 {
     return pc >= r->lo && pc < r->hi;

@@ -22,6 +22,13 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
     return (h ^ pc) * 0xff51afd7ed558ccdull;
 }
 
+/* libunwind opens a pipe on its first use (it checks addresses by writing
+ * from them) and keeps it for good. Called by the tracer proper once its
+ * descriptor table is up, so that the pipe is adopted as the tracer's:
+ * moved out of the program's numbers. Opened later, inside a hook's
+ * bookkeeping, it would take the program's lowest free numbers (3 and 4). */
+void lt_stack_open_fallback(void);
+
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);
 

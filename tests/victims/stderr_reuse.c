@@ -1,6 +1,8 @@
 /* stderr_reuse FILE COUNT SIZE: leaks COUNT blocks of SIZE bytes in leak_site,
  * closes stderr and opens FILE (it gets descriptor 2), writes "data" lines to
- * it around a snapshot signal, and exits (exit snapshot and leak report). */
+ * it around a snapshot signal, and exits (exit snapshot and leak report).
+ * stderr_reuse detach SECONDS: points descriptors 0-2 at /dev/null, as a
+ * daemon does, raises the snapshot signal and lives SECONDS more. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +12,22 @@
 
 __attribute__((noinline)) static void *leak_site(size_t n) { void *p = malloc(n); memset(p, 5, n); return p; }
 
+static int detach(unsigned seconds)
+{
+    int null = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd <= 2; fd++)
+        dup2(null, fd);
+    if (null > 2)
+        close(null);
+    raise(SIGUSR1);
+    sleep(seconds);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "detach") == 0)
+        return detach((unsigned)atoi(argv[2]));
     if (argc != 4)
         return 2;
     int count = atoi(argv[2]);
