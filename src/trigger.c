@@ -96,9 +96,24 @@ static bool open_wake(void)
     return wake_ready;
 }
 
+static const char *signal_name(int sig)
+{
+    return sigabbrev_np(sig) ? sigabbrev_np(sig) : "the snapshot signal";
+}
+
+/* Only over the default action: a disposition the process already has (an
+ * ignore inherited through exec, as `trap '' USR1` or nohup set one; a
+ * handler a constructor installed before ours) is the program's. */
 static void install_signal_handler(void)
 {
     struct sigaction sa;
+    if (sigaction(lt_config.signal, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL) {
+        lt_warn("the program %s %s already: signal snapshots are off in process %d; "
+                "choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)",
+                sa.sa_handler == SIG_IGN ? "ignores" : "handles", signal_name(lt_config.signal),
+                (int)getpid());
+        return;
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_snapshot_signal;
     sa.sa_flags = SA_RESTART; /* the program's system calls carry on */
@@ -121,7 +136,7 @@ void lt_trigger_give_up_signal(int sig)
         return;
     lt_warn("the program handles %s itself: signal snapshots are off in process %d; "
             "choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)",
-            sigabbrev_np(sig) ? sigabbrev_np(sig) : "the snapshot signal", (int)getpid());
+            signal_name(sig), (int)getpid());
 }
 
 /* True if a snapshot was asked for; the caller holds the snapshot lock. */

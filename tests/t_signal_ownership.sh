@@ -16,6 +16,16 @@ for mode in sigaction signal; do
     "$(grep -c 'LEAKTRACE_SIGNAL' "$T/err.$mode")"
 done
 
+# SIGUSR1 ignored by the process that started the program (trap '' USR1):
+# the ignore is the program's, as untraced; one line says snapshots are off.
+out=$(cd "$T" && trap '' USR1 && traced "$V" "$usr1" none 2 2>"$T/err.ignored")
+expect "inherited ignore: the program sees it" "no" \
+  "$(sed -n 's/^initial disposition default: //p' <<<"$out")"
+expect "inherited ignore: the program runs to the end" "handler calls: 0" "$(tail -n 1 <<<"$out")"
+expect "inherited ignore: one line says so" 1 \
+  "$(grep -c 'the program ignores USR1 already: signal snapshots are off' "$T/err.ignored")"
+rm -f "$T"/p.*
+
 # signal() as glibc's: SIG_ERR refused with EINVAL, siginterrupt() obeyed,
 # for the snapshot signal and for others.
 for sig in USR1 USR2; do
