@@ -12,6 +12,11 @@
 
 void lt_heap_init(void);
 
+/* hooks_new.c, at start-up: which base forms of operator new and delete
+ * the program replaced with its own (its other forms then go to libstdc++,
+ * which forwards to the replacement). */
+void lt_new_init(void);
+
 /* Sampling mode: most calls are not sampled, and need neither the guard nor
  * a lock. lt_heap_sampling is set once the tracer is ready. */
 extern bool lt_heap_sampling;

@@ -7,7 +7,10 @@
  * new, which runs the new-handler loop and throws std::bad_alloc (this file
  * is built with -fexceptions, so the exception passes through us). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <malloc.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "heap.h"
@@ -79,42 +82,103 @@ static void *new_aligned_nothrow(size_t n, size_t align, const void *tag)
     return p ? p : new_aligned_failed_nothrow(n, align, tag);
 }
 
-/* operator new(size_t), new[](size_t) */
-LT_EXPORT void *_Znwm(size_t n) { return new_throwing(n); }
-LT_EXPORT void *_Znam(size_t n) { return new_throwing(n); }
-/* nothrow */
-LT_EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *t) { return new_nothrow(n, t); }
-LT_EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *t) { return new_nothrow(n, t); }
-/* align_val_t */
-LT_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t a) { return new_aligned(n, a); }
-LT_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t a) { return new_aligned(n, a); }
-LT_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void *t)
+/* A program may replace operator new(size_t) and operator delete(void *)
+ * (or their aligned forms) with its own, as the C++ standard allows; the
+ * other forms of libstdc++ (array, nothrow, sized) then reach the
+ * replacement, because they forward to it. A replacement in the program
+ * hides ours from everyone (the executable comes first in symbol lookup),
+ * but not our other forms: where a base form is replaced, they are
+ * libstdc++'s own, and a block is tracked where the replacement gets it (its
+ * malloc). Before, new[] bypassed the program's operator new, and the sized
+ * delete freed the program's pointer (with its header offset) directly. */
+enum base_form { SCALAR_NEW, ALIGNED_NEW, SCALAR_DELETE, ALIGNED_DELETE, BASE_FORMS };
+static bool replaced[BASE_FORMS];
+
+/* The exported forms' bodies, under local names: `&_Znwm` itself would be
+ * the program's replacement, taken through the GOT. */
+static void *scalar_new(size_t n) { return new_throwing(n); }
+static void *aligned_new(size_t n, size_t a) { return new_aligned(n, a); }
+static void scalar_delete(void *p) { free(p); }
+static void aligned_delete(void *p, size_t a) { (void)a; free(p); }
+
+static bool replaced_elsewhere(const char *name, void *ours)
 {
-    return new_aligned_nothrow(n, a, t);
-}
-LT_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t a, const void *t)
-{
-    return new_aligned_nothrow(n, a, t);
+    void *def = dlsym(RTLD_DEFAULT, name);
+    return def && def != ours;
 }
 
-/* Every delete is a free: the size and alignment arguments add nothing. */
-LT_EXPORT void _ZdlPv(void *p) { free(p); }
-LT_EXPORT void _ZdaPv(void *p) { free(p); }
-LT_EXPORT void _ZdlPvm(void *p, size_t n) { (void)n; free(p); }
-LT_EXPORT void _ZdaPvm(void *p, size_t n) { (void)n; free(p); }
-LT_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, const void *t) { (void)t; free(p); }
-LT_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, const void *t) { (void)t; free(p); }
-LT_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t a) { (void)a; free(p); }
-LT_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t a) { (void)a; free(p); }
-LT_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n; (void)a; free(p); }
-LT_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t n, size_t a) { (void)n; (void)a; free(p); }
-LT_EXPORT void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t)
+void lt_new_init(void)
 {
-    (void)a; (void)t;
-    free(p);
+    replaced[SCALAR_NEW] = replaced_elsewhere("_Znwm", (void *)scalar_new);
+    replaced[ALIGNED_NEW] = replaced_elsewhere("_ZnwmSt11align_val_t", (void *)aligned_new);
+    replaced[SCALAR_DELETE] = replaced_elsewhere("_ZdlPv", (void *)scalar_delete);
+    replaced[ALIGNED_DELETE] = replaced_elsewhere("_ZdlPvSt11align_val_t", (void *)aligned_delete);
 }
-LT_EXPORT void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t a, const void *t)
+
+/* libstdc++'s own `name`, when `base` is replaced and libstdc++ is loaded;
+ * else NULL, and ours does the work. */
+static void *libstdcxx_form(enum base_form base, void *_Atomic *slot, const char *name)
 {
-    (void)a; (void)t;
-    free(p);
+    if (!replaced[base])
+        return NULL;
+    void *fn = atomic_load_explicit(slot, memory_order_relaxed);
+    if (!fn) {
+        fn = lt_resolve_next(name);
+        atomic_store_explicit(slot, fn, memory_order_relaxed);
+    }
+    return fn;
 }
+
+#define LIBSTDCXX(base, name, type)                                                                \
+    ({                                                                                             \
+        static void *_Atomic slot_##name;                                                          \
+        (type)libstdcxx_form(base, &slot_##name, #name);                                           \
+    })
+
+/* A form derived from `base`: libstdc++'s when base is replaced, else ours. */
+#define DERIVED_NEW(base, name, params, args, ours)                                                \
+    LT_EXPORT void *name params                                                                    \
+    {                                                                                              \
+        void *(*lib) params = LIBSTDCXX(base, name, void *(*) params);                             \
+        return lib ? lib args : ours;                                                              \
+    }
+#define DERIVED_DELETE(base, name, params, args)                                                   \
+    LT_EXPORT void name params                                                                     \
+    {                                                                                              \
+        void (*lib) params = LIBSTDCXX(base, name, void (*) params);                               \
+        if (lib)                                                                                   \
+            lib args;                                                                              \
+        else                                                                                       \
+            free(p);                                                                               \
+    }
+
+/* The base forms */
+LT_EXPORT void *_Znwm(size_t n) __attribute__((alias("scalar_new")));
+LT_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t a) __attribute__((alias("aligned_new")));
+LT_EXPORT void _ZdlPv(void *p) __attribute__((alias("scalar_delete")));
+LT_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t a) __attribute__((alias("aligned_delete")));
+
+/* new[] and nothrow new */
+DERIVED_NEW(SCALAR_NEW, _Znam, (size_t n), (n), new_throwing(n))
+DERIVED_NEW(SCALAR_NEW, _ZnwmRKSt9nothrow_t, (size_t n, const void *t), (n, t), new_nothrow(n, t))
+DERIVED_NEW(SCALAR_NEW, _ZnamRKSt9nothrow_t, (size_t n, const void *t), (n, t), new_nothrow(n, t))
+DERIVED_NEW(ALIGNED_NEW, _ZnamSt11align_val_t, (size_t n, size_t a), (n, a), new_aligned(n, a))
+DERIVED_NEW(ALIGNED_NEW, _ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const void *t),
+            (n, a, t), new_aligned_nothrow(n, a, t))
+DERIVED_NEW(ALIGNED_NEW, _ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const void *t),
+            (n, a, t), new_aligned_nothrow(n, a, t))
+
+/* Every other delete is a free: the size and alignment arguments add
+ * nothing (unless the base delete is replaced). */
+DERIVED_DELETE(SCALAR_DELETE, _ZdaPv, (void *p), (p))
+DERIVED_DELETE(SCALAR_DELETE, _ZdlPvm, (void *p, size_t n), (p, n))
+DERIVED_DELETE(SCALAR_DELETE, _ZdaPvm, (void *p, size_t n), (p, n))
+DERIVED_DELETE(SCALAR_DELETE, _ZdlPvRKSt9nothrow_t, (void *p, const void *t), (p, t))
+DERIVED_DELETE(SCALAR_DELETE, _ZdaPvRKSt9nothrow_t, (void *p, const void *t), (p, t))
+DERIVED_DELETE(ALIGNED_DELETE, _ZdaPvSt11align_val_t, (void *p, size_t a), (p, a))
+DERIVED_DELETE(ALIGNED_DELETE, _ZdlPvmSt11align_val_t, (void *p, size_t n, size_t a), (p, n, a))
+DERIVED_DELETE(ALIGNED_DELETE, _ZdaPvmSt11align_val_t, (void *p, size_t n, size_t a), (p, n, a))
+DERIVED_DELETE(ALIGNED_DELETE, _ZdlPvSt11align_val_tRKSt9nothrow_t,
+               (void *p, size_t a, const void *t), (p, a, t))
+DERIVED_DELETE(ALIGNED_DELETE, _ZdaPvSt11align_val_tRKSt9nothrow_t,
+               (void *p, size_t a, const void *t), (p, a, t))

@@ -43,6 +43,7 @@ static int init_tables(void)
         return LT_DISABLED;
     }
     lt_heap_init();
+    lt_new_init();
     lt_fd_init();
     lt_stack_open_fallback();
     lt_log_init();

@@ -40,4 +40,17 @@ for name in heap_new heap_new_static; do
   done
   [[ $v == *_static ]] || expect "tracer, hook or operator new frames" "" "$(own_frames "$f")"
 done
+echo "--- heap_new_replaced: the program replaces operator new(size_t) and delete(void *)"
+# libstdc++'s other forms forward to the replacements, traced as untraced;
+# before, new[] bypassed the program's operator new and the sized delete
+# freed its header-offset pointer (free(): invalid pointer, abort).
+leaks=5 v=$LT_VICTIMS/heap_new_replaced
+timeout 60 "$v" $leaks >"$T/repl.plain.out" 2>&1
+expect "untraced exit code" 0 $?
+LEAKTRACE_FD=0 LEAKTRACE_REPORT=0 run_traced repl "$v" $leaks
+expect "exit code" 0 "$rc"
+expect "program output identical to the untraced run" "$(cat "$T/repl.plain.out")" "$(cat "$T/repl.out")"
+expect_true "every form reached the replacement" grep -qx "end: news=$((4 + leaks)) deletes=4" "$T/repl.out"
+# the replacement mallocs 32 + 16 bytes an object, at leak_replaced's call
+check_site "$(profile $vpid 1)" leak_replaced $leaks $((leaks * 48)) $leaks $((leaks * 48))
 finish
