@@ -130,9 +130,16 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
     return h;
 }
 
-int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n)
+int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
+                          const void *hook_frame)
 {
     *hash = LT_STACK_HASH_SEED;
+    if (n == LT_WALK_FOREIGN) {
+        int m = lt_walk_alternate(frames, max, hash, hook_frame);
+        if (m >= 0 || m == LT_WALK_REFUSED)
+            return m >= 0 ? m : 0;
+        n = -1; /* a coroutine's stack: libunwind */
+    }
     if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
         return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);

@@ -37,7 +37,8 @@ extern bool lt_stack_checking;
 
 /* What the fast walk could not do alone (n: its answer): libunwind, the
  * check, a capture refused during fork. */
-int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n);
+int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
+                          const void *hook_frame);
 
 /* Fills frames[0..max) with the return addresses of the caller of the
  * interposed function and its callers, and *hash with their hash; hook_frame
@@ -53,7 +54,7 @@ static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
     int n = lt_walk(frames, max, hash, hook_frame);
     if (__builtin_expect(n >= 0 && !lt_stack_checking, 1))
         return n;
-    return lt_stack_capture_slow(frames, max, hash, n);
+    return lt_stack_capture_slow(frames, max, hash, n, hook_frame);
 }
 
 #endif

@@ -27,7 +27,9 @@
 #include "walk.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "cfi.h"
 #include "guard.h"
@@ -97,26 +99,28 @@ static __attribute__((noinline, cold)) uint64_t rule_on_miss(uintptr_t ip)
     return w;
 }
 
-/* Our own frames, at the top or further down, are left out: a descriptor
- * hook calls the real fopen, which allocates. */
-LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+/* On the alternate signal stack, where a handler of the program runs: a
+ * walk started there is outside the thread's stack. */
+static bool on_alternate_stack(stack_t *ss)
 {
-    if (lt_unlikely(stack_hi == 0)) {
-        if (!lt_capture_gate_enter())
-            return LT_WALK_REFUSED;
-        learn_stack_bounds();
-        lt_capture_gate_leave();
-    }
-    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
-    if (stack_hi == 1 || !cache)
-        return -1;
+    return sigaltstack(NULL, ss) == 0 && (ss->ss_flags & SS_ONSTACK);
+}
+
+/* The walk proper, every read bounded by [lo, hi). A frame it cannot follow
+ * makes it give up (-1), or, when `partial`, end the stack there (a frame
+ * whose rule is not cached yet too). Our own
+ * frames, at the top or further down, are left out: a descriptor hook
+ * calls the real fopen, which allocates. */
+static inline __attribute__((always_inline)) int
+walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
+             const struct lt_cfi_slot *cache, uintptr_t lo, uintptr_t hi, bool partial)
+{
     /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
      * the return address; the caller's sp is just above. */
     const uintptr_t *fp = hook_frame ? hook_frame : __builtin_frame_address(0);
     uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
-    uintptr_t lo = stack_lo, hi = stack_hi;
     if (sp < lo || sp >= hi)
-        return -1;
+        return LT_WALK_FOREIGN;
     uintptr_t *out = frames, *const end = frames + max;
     uint64_t h = LT_STACK_HASH_SEED;
     /* Locals, not the globals: a store through `out` could alias those, and
@@ -132,7 +136,7 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
         } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
             /* CFA = rbp + 16, the caller's rbp at rbp, the return address above */
             if (bp < sp || hi - bp < 16)
-                return -1;
+                goto unfollowable;
             const uintptr_t *frame = (const uintptr_t *)bp;
             ip = frame[1];
             sp = bp + 16;
@@ -143,6 +147,8 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
         }
         uint64_t w = lt_cfi_cached(cache, ip - 1);
         if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) { /* a miss (0) is not a step */
+            if (w == 0 && partial)
+                goto unfollowable; /* reading a rule takes more stack than it has */
             if (w == 0)
                 w = rule_on_miss(ip);
             if (w == RULE_REFUSED)
@@ -150,16 +156,16 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
             if (LT_CFI_KIND(w) == LT_RULE_OUTERMOST)
                 break;
             if (LT_CFI_KIND(w) != LT_RULE_STEP)
-                return -1;
+                goto unfollowable;
         }
         uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (uintptr_t)LT_CFI_CFA_OFFSET(w);
         if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
-            return -1;
+            goto unfollowable;
         if (LT_CFI_RBP_SAVED(w)) {
             /* at <= cfa - 8 <= hi - 8: a packed rule saves rbp below the CFA */
             uintptr_t at = cfa + (uintptr_t)LT_CFI_RBP_OFFSET(w);
             if (at < sp)
-                return -1;
+                goto unfollowable;
             bp = *(uintptr_t *)at;
         }
         ip = *(uintptr_t *)(cfa - 8);
@@ -167,8 +173,42 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
         if (ip == 0)
             break;
     }
+done:
     if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
         return -1; /* a library went away meanwhile: a rule read may be another's */
     *hash = h;
     return (int)(out - frames);
+unfollowable:
+    if (partial)
+        goto done;
+    return -1;
+}
+
+LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+{
+    if (lt_unlikely(stack_hi == 0)) {
+        /* pthread_getattr_np needs more stack than an alternate signal stack
+         * may have: the bounds are learned on the thread's own stack. */
+        stack_t ss;
+        if (on_alternate_stack(&ss))
+            return LT_WALK_FOREIGN;
+        if (!lt_capture_gate_enter())
+            return LT_WALK_REFUSED;
+        learn_stack_bounds();
+        lt_capture_gate_leave();
+    }
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    if (stack_hi == 1 || !cache)
+        return -1;
+    return walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi, false);
+}
+
+int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+{
+    stack_t ss;
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    if (!cache || !on_alternate_stack(&ss))
+        return -1;
+    uintptr_t lo = (uintptr_t)ss.ss_sp;
+    return walk_between(frames, max, hash, hook_frame, cache, lo, lo + ss.ss_size, true);
 }

@@ -22,6 +22,18 @@ void lt_walk_init(uintptr_t own_start, uintptr_t own_end);
  * LT_WALK_REFUSED when it needed the capture gate while a fork was being
  * prepared (the allocation then goes without a stack). */
 #define LT_WALK_REFUSED (-2)
+/* Or LT_WALK_FOREIGN: the walk would start outside the thread's stack (an
+ * alternate signal stack, a coroutine's). */
+#define LT_WALK_FOREIGN (-3)
 int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
+
+/* The walk on the alternate signal stack the thread is running on, bounded
+ * by it: the frames up to the first it cannot follow (the signal frame, or
+ * one whose rule is not cached yet), so a handler's allocations keep at
+ * least their handler's frame. Neither libunwind nor the rule reader is
+ * asked there: they need more stack than such a stack often has (8 KiB,
+ * SIGSTKSZ).
+ * -1 when the thread is not on its alternate stack. */
+int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
 #endif
