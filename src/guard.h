@@ -50,5 +50,11 @@ static inline void lt_guard_leave(void) { lt_guard_flag = 0; }
  * profile (on 2 busy cores a snapshot otherwise preempts them for a whole
  * time slice). */
 void lt_become_tracer_thread(void);
+/* Last call of a tracer thread before it returns: the guard is left (if
+ * it is the process's last thread, glibc runs exit() on it next). */
+void lt_tracer_thread_ends(void);
+/* How many tracer threads are running; a fork child has none. */
+int lt_tracer_thread_count(void);
+void lt_tracer_threads_forget(void);
 
 #endif

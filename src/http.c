@@ -25,6 +25,7 @@
 #include "guard.h"
 #include "io.h"
 #include "log.h"
+#include "trigger.h"
 #include "pprof_enc.h"
 #include "profile.h"
 #include "snapshot.h"
@@ -269,7 +270,7 @@ static void *http_thread(void *arg)
 {
     (void)arg;
     lt_become_tracer_thread();
-    while (!atomic_load(&http_quit)) {
+    while (!atomic_load(&http_quit) && !lt_trigger_program_gone()) {
         /* Polled, not blocked in accept: lt_http_stop_thread() must be able
          * to end the thread within a fraction of a second. */
         struct pollfd p = {listen_fd, POLLIN, 0};
@@ -283,11 +284,12 @@ static void *http_thread(void *arg)
                 sleep_seconds(1);
                 continue;
             }
-            return NULL; /* the endpoint was closed */
+            break; /* the endpoint was closed */
         }
         serve(fd);
         close(fd);
     }
+    lt_tracer_thread_ends();
     return NULL;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,9 +22,12 @@ __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 _Atomic int lt_state = LT_UNINIT;
 _Atomic bool lt_thread_wanted;
 
+static _Atomic int tracer_threads;
+
 void lt_become_tracer_thread(void)
 {
     lt_guard_flag = LT_GUARD_TRACER;
+    atomic_fetch_add(&tracer_threads, 1);
     /* Linux keeps a nice value per thread; raising one's own needs no
      * privilege. On failure the thread just keeps the program's priority. */
     pid_t tid = gettid();
@@ -31,6 +35,22 @@ void lt_become_tracer_thread(void)
     int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
     if (errno == 0)
         setpriority(PRIO_PROCESS, (id_t)tid, nice_now + 10 > 19 ? 19 : nice_now + 10);
+}
+
+void lt_tracer_thread_ends(void)
+{
+    atomic_fetch_sub(&tracer_threads, 1);
+    lt_guard_leave();
+}
+
+int lt_tracer_thread_count(void)
+{
+    return atomic_load(&tracer_threads);
+}
+
+void lt_tracer_threads_forget(void)
+{
+    atomic_store(&tracer_threads, 0);
 }
 
 static int init_tables(void)

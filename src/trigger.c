@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,31 +153,91 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --- a program whose threads all ended ---
+ *
+ * glibc ends a process when its last thread ends (the main thread by
+ * pthread_exit, the others by returning), counting the tracer's threads
+ * too: with them alive, such a program would run on forever with no thread
+ * of its own. The leader (the main thread, or a fork child's only thread)
+ * can only be gone by pthread_exit, which runs its thread-specific data's
+ * destructor: from then on, the tracer's threads look every WATCH_MS at
+ * /proc/self/status, and once the leader is a zombie and every other
+ * thread is theirs, they return; the last one's end then runs exit(0) as
+ * it would have untraced (exit handlers, the exit snapshot). */
+#define WATCH_MS 100
+static pthread_key_t leader_key;
+static bool leader_key_made;
+static _Atomic bool leader_gone;
+
+static void leader_ended(void *unused)
+{
+    (void)unused;
+    atomic_store(&leader_gone, true);
+    if (wake_ready)
+        sem_post(&wake);
+}
+
+/* On the leader thread: at start-up, and in a fork child. */
+static void watch_leader(void)
+{
+    if (!leader_key_made)
+        leader_key_made = pthread_key_create(&leader_key, leader_ended) == 0;
+    if (leader_key_made)
+        pthread_setspecific(leader_key, (void *)1);
+}
+
+bool lt_trigger_program_gone(void)
+{
+    if (!atomic_load_explicit(&leader_gone, memory_order_relaxed))
+        return false;
+    char buf[2048];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    const char *state = strstr(buf, "\nState:\t"), *threads = strstr(buf, "\nThreads:\t");
+    if (!state || !threads)
+        return false;
+    return state[8] == 'Z' && atoi(threads + 10) <= 1 + lt_tracer_thread_count();
+}
+
 static pthread_t snapshot_tid;
 static bool snapshot_running;
 static _Atomic bool snapshot_quit;
 
-static void *snapshot_thread(void *arg)
+/* The snapshot thread's wait: for a wake-up, until the next interval
+ * snapshot is due (0: none), and in steps of WATCH_MS once the leader is
+ * gone. */
+static int wait_for_wake(int64_t due_ms)
 {
-    (void)arg;
-    lt_become_tracer_thread();
+    if (atomic_load(&leader_gone)) {
+        int64_t step = now_ms() + WATCH_MS;
+        if (!due_ms || step < due_ms)
+            due_ms = step;
+    }
+    if (!due_ms)
+        return sem_wait(&wake);
+    struct timespec until = {due_ms / 1000, due_ms % 1000 * 1000000};
+    return sem_clockwait(&wake, CLOCK_MONOTONIC, &until);
+}
+
+static void snapshot_loop(void)
+{
     int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
     int64_t next = period ? now_ms() + period : 0;
     for (;;) {
-        int r;
-        if (period) {
-            struct timespec until = {next / 1000, next % 1000 * 1000000};
-            r = sem_clockwait(&wake, CLOCK_MONOTONIC, &until);
-        } else {
-            r = sem_wait(&wake);
-        }
+        int r = wait_for_wake(next);
         if (r != 0 && errno != EINTR && errno != ETIMEDOUT) {
             lt_warn("the snapshot thread stopped: %s; signal and interval snapshots are off",
                     strerror(errno));
-            return NULL;
+            return;
         }
-        if (atomic_load(&snapshot_quit))
-            return NULL;
+        if (atomic_load(&snapshot_quit) || lt_trigger_program_gone())
+            return;
         while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */
         }
         bool due = period && now_ms() >= next;
@@ -191,6 +252,14 @@ static void *snapshot_thread(void *arg)
         if (due)
             next = now_ms() + period;
     }
+}
+
+static void *snapshot_thread(void *arg)
+{
+    (void)arg;
+    lt_become_tracer_thread();
+    snapshot_loop();
+    lt_tracer_thread_ends();
     return NULL;
 }
 
@@ -309,6 +378,9 @@ static void after_fork_child(void)
         lt_symbolize_forget();
     lt_http_after_fork_child();
     snapshot_running = false;
+    lt_tracer_threads_forget();
+    atomic_store(&leader_gone, false);
+    watch_leader(); /* the child's only thread leads it */
     pause_depth = 0;
     pthread_mutex_init(&pause_lock, NULL);
     /* The parent's thread is the parent's: make our own. */
@@ -321,6 +393,8 @@ static void after_fork_child(void)
 void lt_trigger_init(void)
 {
     pthread_atfork(prepare_fork, after_fork_parent, after_fork_child);
+    if (gettid() == getpid())
+        watch_leader();
     if (lt_config.signal == 0 && lt_config.interval == 0)
         return;
     if (!open_wake())

@@ -12,6 +12,10 @@ void lt_trigger_start_thread(void);
  * then start again. */
 void lt_trigger_pause_threads(void);
 void lt_trigger_resume_threads(void);
+/* True once the program's own threads have all ended (the main thread by
+ * pthread_exit): the tracer's threads then return, so that the process
+ * ends as it would untraced. Cheap until the main thread is gone. */
+bool lt_trigger_program_gone(void);
 /* The exit snapshot, unless LEAKTRACE_AT_EXIT=0. */
 void lt_trigger_at_exit(void);
 
