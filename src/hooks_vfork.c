@@ -16,13 +16,19 @@
 
 #include "guard.h"
 
+/* The guard the thread had when it called vfork: a signal handler of the
+ * program may call it on top of a hook, whose guard must come back. */
+static __thread int guard_before_vfork __attribute__((tls_model("initial-exec")));
+
 /* Called by the wrapper on both sides; pid is vfork's result. */
 __attribute__((used)) void lt_vfork_returned(int pid)
 {
-    if (pid == 0)
+    if (pid == 0) {
+        guard_before_vfork = lt_guard_flag;
         lt_guard_flag = LT_GUARD_VFORK;
-    else if (lt_guard_flag == LT_GUARD_VFORK) /* the child's mark, in our shared memory */
-        lt_guard_flag = 0;
+    } else if (lt_guard_flag == LT_GUARD_VFORK) { /* the child's mark, in our shared memory */
+        lt_guard_flag = guard_before_vfork;
+    }
 }
 
 __attribute__((used)) int lt_vfork_failed(int err)

@@ -37,6 +37,12 @@ void lt_become_tracer_thread(void)
         setpriority(PRIO_PROCESS, (id_t)tid, nice_now + 10 > 19 ? 19 : nice_now + 10);
 }
 
+void lt_disable_in_child(void)
+{
+    lt_heap_sampling = false; /* its fast paths skip the state check */
+    atomic_store_explicit(&lt_state, LT_DISABLED, memory_order_release);
+}
+
 void lt_tracer_thread_ends(void)
 {
     atomic_fetch_sub(&tracer_threads, 1);

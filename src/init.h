@@ -17,6 +17,9 @@ extern _Atomic bool lt_thread_wanted;
 
 /* Initializes once; returns true when the tracer is ready. */
 bool lt_init(void);
+/* In a fork child whose tables cannot be trusted: every hook passes
+ * straight through from now on, and no exit snapshot is written. */
+void lt_disable_in_child(void);
 void lt_start_snapshot_thread(void);
 
 /* Every hook's entry: true means "track this call"; the guard is then held

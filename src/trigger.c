@@ -342,8 +342,18 @@ void lt_trigger_at_exit(void)
 
 /* --- fork --- */
 
+/* fork() from a signal handler of the program that interrupted this very
+ * thread inside the tracer: the locks the interrupted code holds would never
+ * come free, so none is taken (the parent's tables carry on as they were),
+ * and the child, whose tables other threads may have left half-changed, is
+ * not traced. */
+static bool forking_inside_tracer, told_of_fork_inside_tracer;
+
 static void prepare_fork(void)
 {
+    forking_inside_tracer = lt_in_tracer();
+    if (forking_inside_tracer)
+        return;
     atomic_store(&fork_pending, true);
     while (captures_in_flight())
         sched_yield();
@@ -354,6 +364,10 @@ static void prepare_fork(void)
 
 static void after_fork_parent(void)
 {
+    if (forking_inside_tracer) {
+        told_of_fork_inside_tracer = true; /* by the first such child: later ones say nothing */
+        return;
+    }
     lt_live_unlock_all();
     lt_stacks_unlock();
     lt_cfi_unlock();
@@ -364,6 +378,13 @@ static void after_fork_parent(void)
  * libdwfl's): with the guard held, the descriptor hooks know them as ours. */
 static void after_fork_child(void)
 {
+    if (forking_inside_tracer) {
+        lt_disable_in_child();
+        if (!told_of_fork_inside_tracer)
+            lt_warn("process %d was forked by a signal handler that interrupted the tracer: "
+                    "it and later such children are not traced", (int)getpid());
+        return;
+    }
     bool entered = lt_guard_enter();
     lt_live_unlock_all();
     lt_stacks_unlock();
