@@ -25,10 +25,10 @@
 #include "guard.h"
 #include "io.h"
 #include "log.h"
-#include "trigger.h"
 #include "pprof_enc.h"
 #include "profile.h"
 #include "snapshot.h"
+#include "trigger.h"
 
 #define REQUEST_MAX 8192
 #define IO_TIMEOUT_SECONDS 5
@@ -109,6 +109,49 @@ void lt_http_init(void)
 
 /* --- responses --- */
 
+/* A client's whole request must arrive, and its whole response leave,
+ * within these budgets, however it trickles its bytes; meanwhile the thread
+ * looks at http_quit every POLL_MS, so that a credential change or exit
+ * that stops it (lt_http_stop_thread) never waits on a client. */
+#define POLL_MS 100
+#define SEND_TIMEOUT_SECONDS 30
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for `events`; false once the deadline passed or
+ * the thread is asked to stop. */
+static bool ready(int fd, short events, int64_t deadline)
+{
+    while (!atomic_load(&http_quit)) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {fd, events, 0};
+        int r = poll(&p, 1, left < POLL_MS ? (int)left : POLL_MS);
+        if (r > 0)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return false;
+    }
+    return false;
+}
+
+static bool writable(int fd, void *deadline)
+{
+    return ready(fd, POLLOUT, *(const int64_t *)deadline);
+}
+
+static bool send_all(int fd, const void *data, size_t n)
+{
+    int64_t deadline = now_ms() + SEND_TIMEOUT_SECONDS * 1000;
+    return lt_write_all_waiting(fd, data, n, true, writable, &deadline);
+}
+
 static void respond(int fd, int status, const char *reason, const char *type,
                     const char *extra_header, const void *body, size_t len)
 {
@@ -117,8 +160,8 @@ static void respond(int fd, int status, const char *reason, const char *type,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len, extra_header ? extra_header : "");
-    if (lt_write_all(fd, head, (size_t)n, true))
-        lt_write_all(fd, body, len, true);
+    if (send_all(fd, head, (size_t)n))
+        send_all(fd, body, len);
 }
 
 static void respond_text(int fd, int status, const char *reason, const char *text)
@@ -225,10 +268,13 @@ static void route(int fd, char *target)
  * it is too large. */
 static ssize_t read_head(int fd, char *buf, size_t cap)
 {
+    int64_t deadline = now_ms() + IO_TIMEOUT_SECONDS * 1000;
     size_t used = 0;
     while (used < cap - 1) {
-        ssize_t r = recv(fd, buf + used, cap - 1 - used, 0);
-        if (r < 0 && errno == EINTR)
+        if (!ready(fd, POLLIN, deadline))
+            return 0;
+        ssize_t r = recv(fd, buf + used, cap - 1 - used, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (r <= 0)
             return 0;
@@ -243,9 +289,6 @@ static ssize_t read_head(int fd, char *buf, size_t cap)
 static void serve(int fd)
 {
     char req[REQUEST_MAX];
-    struct timeval tv = {IO_TIMEOUT_SECONDS, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     ssize_t n = read_head(fd, req, sizeof req);
     if (n < 0) {
         respond_text(fd, 431, "Request Header Fields Too Large", "request head too large\n");

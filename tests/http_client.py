@@ -4,6 +4,7 @@
   http_client.py status PORT RAW_REQUEST      print the status code of the answer
   http_client.py hold PORT SECONDS            connect, send half a request, wait
   http_client.py big PORT                     send a 64 KiB header; print the status
+  http_client.py trickle PORT SECONDS         send a request a byte a second, never ending it
 """
 import socket
 import sys
@@ -36,6 +37,15 @@ def main():
     elif cmd == "hold":
         s.sendall(b"GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\n")
         time.sleep(float(sys.argv[3]))
+    elif cmd == "trickle":
+        end = time.monotonic() + float(sys.argv[3])
+        try:
+            s.sendall(b"G")
+            while time.monotonic() < end:
+                time.sleep(1)
+                s.sendall(b"E")
+        except OSError:
+            pass  # the endpoint gave up on us: what the test wants
     elif cmd == "big":
         try:
             s.sendall(b"GET /debug/pprof/heap HTTP/1.1\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n")
