@@ -61,3 +61,11 @@ int lt_retired_find(uintptr_t pc, uint32_t generation)
 uintptr_t lt_retired_bias(int index) { return unloads[index].bias; }
 const char *lt_retired_path(int index) { return paths[unloads[index].path_id]; }
 int lt_retired_path_id(int index) { return unloads[index].path_id; }
+
+void lt_retired_after_fork_child(void)
+{
+    /* Another thread of the parent may have held it in a dlclose: the child
+     * inherits it held. An entry is published only once written, so a
+     * half-written one is simply not there. */
+    pthread_mutex_init(&add_lock, NULL);
+}

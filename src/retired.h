@@ -26,4 +26,7 @@ const char *lt_retired_path(int index);
 /* A small number naming the file of an unloaded library (same file, same id). */
 int lt_retired_path_id(int index);
 
+/* fork child: the lock is made anew. */
+void lt_retired_after_fork_child(void);
+
 #endif

@@ -20,6 +20,7 @@
 #include "live.h"
 #include "log.h"
 #include "report.h"
+#include "retired.h"
 #include "snapshot.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -393,6 +394,7 @@ static void after_fork_child(void)
         atomic_store(&gate[i].in_flight, 0);
     atomic_store(&fork_pending, false);
     lt_stacks_reset_alloc();
+    lt_retired_after_fork_child();
     /* The symbolizer (with its caches) is kept unless the parent was using
      * it when it forked: every snapshot holds the snapshot lock. */
     if (!lt_snapshot_after_fork_child())
