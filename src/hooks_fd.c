@@ -462,6 +462,16 @@ LT_EXPORT int closedir(DIR *d)
     return REAL(closedir)(d);
 }
 
+/* glibc's daemon() points descriptors 0-2 at /dev/null through an internal
+ * dup2 that no hook sees: it returns in the detached child only. */
+LT_EXPORT int daemon(int nochdir, int noclose)
+{
+    int r = REAL(daemon)(nochdir, noclose);
+    if (r == 0 && !noclose && !lt_in_tracer())
+        stderr_dropped();
+    return r;
+}
+
 /* --- close --- */
 
 LT_EXPORT int close(int fd)

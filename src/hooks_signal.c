@@ -70,3 +70,41 @@ LT_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
         return SIG_ERR;
     return old.sa_handler;
 }
+
+/* The other ways of installing a handler reach the kernel through glibc's
+ * internal sigaction, past our hook: sysv_signal (what signal() is under
+ * -std=c99 and the like: __sysv_signal), bsd_signal, sigset. For the
+ * snapshot signal, the program's handler (or ignore) wins here as in
+ * sigaction(), and a reset to the default, which we emulate, is answered
+ * here. */
+static __sighandler_t settle_then(__sighandler_t (*real)(int, __sighandler_t), int sig,
+                                  __sighandler_t handler)
+{
+    if (lt_in_tracer() || !lt_trigger_owns_signal(sig) || handler == SIG_HOLD)
+        return real(sig, handler);
+    if (handler == SIG_ERR) {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    if (handler == SIG_DFL)
+        return SIG_DFL;
+    __sighandler_t old = real(sig, handler);
+    if (old == SIG_ERR)
+        return SIG_ERR;
+    lt_trigger_give_up_signal(sig);
+    return SIG_DFL; /* what the program had, as far as it knows */
+}
+
+#define SIGNAL_SETTER(name)                                                                        \
+    LT_EXPORT __sighandler_t name(int sig, __sighandler_t handler)                                 \
+    {                                                                                              \
+        static __sighandler_t (*real)(int, __sighandler_t);                                        \
+        if (!real)                                                                                 \
+            *(void **)&real = lt_resolve_next(#name);                                              \
+        return real ? settle_then(real, sig, handler) : SIG_ERR;                                   \
+    }
+
+SIGNAL_SETTER(sysv_signal)
+SIGNAL_SETTER(__sysv_signal)
+SIGNAL_SETTER(bsd_signal)
+SIGNAL_SETTER(sigset)

@@ -19,26 +19,39 @@
 #include "fdtable.h"
 #include "io.h"
 #include "stack.h"
+#include "trigger.h"
 
 /* Where the tracer's lines go: the stderr the program started with, and
  * only while the program keeps it.
  *
- * A private duplicate is kept, because GNU programs (coreutils, ...) close
- * stderr in an atexit handler, before the exit snapshot's line and the leak
- * report are printed. But a program that closes or replaces its stderr
- * while it runs on (a daemon pointing it at /dev/null) must not find the
- * caller's pipe, terminal or socket held open by us: a `$(daemon)` in a
- * shell, ssh, or the client of an inetd-style service would wait for the
- * daemon's end. So the fd hooks tell lt_log_stderr_dropped, which lets the
- * duplicate go unless exit() is on the stack. Without the duplicate, lines
- * go to descriptor 2 while it is the original file (same device and inode:
- * a log file reopened in place), and are dropped otherwise: never into a
- * file or socket that took number 2. Before lt_log_init, descriptor 2. */
+ * A private duplicate is kept, because many programs close stderr just
+ * before they exit (GNU tools in an atexit handler; tar, xz, mawk by an
+ * fclose in main), before the exit snapshot's line and the leak report are
+ * printed. But a program that closes or replaces its stderr and runs on (a
+ * daemon pointing it at /dev/null) must not find the caller's pipe,
+ * terminal or socket held open by us: a `$(daemon)` in a shell, ssh, or the
+ * client of an inetd-style service would wait for the daemon's end. So the
+ * fd hooks tell lt_log_stderr_dropped: unless exit() is on the stack, the
+ * duplicate goes RELEASE_GRACE_MS later (the snapshot thread sees to it; at
+ * once if there is none), unless the process exits first. Without the
+ * duplicate, lines go to descriptor 2 while it is the original file (same
+ * device and inode: a log file reopened in place), and are dropped
+ * otherwise: never into a file or socket that took number 2. Before
+ * lt_log_init, descriptor 2. */
+#define RELEASE_GRACE_MS 500
 static bool log_checked, log_open;
 static dev_t log_dev;
 static ino_t log_ino;
 static _Atomic int log_dup = -1;
+static _Atomic int64_t release_due_ms; /* 0: no release pending */
 static uintptr_t exit_lo, exit_hi; /* libc's exit() */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void find_exit(void)
 {
@@ -95,13 +108,39 @@ static bool exit_on_stack(void)
     return false;
 }
 
+/* Guard held: the close is the tracer's own. */
+static void release_now(void)
+{
+    atomic_store(&release_due_ms, 0);
+    int fd = atomic_exchange(&log_dup, -1);
+    if (fd >= 0 && lt_fd_disown(fd))
+        close(fd);
+}
+
 void lt_log_stderr_dropped(void)
 {
     if (atomic_load(&log_dup) < 0 || exit_on_stack())
         return;
-    int fd = atomic_exchange(&log_dup, -1);
-    if (fd >= 0 && lt_fd_disown(fd))
-        close(fd); /* the guard is held: the tracer's own close */
+    atomic_store(&release_due_ms, now_ms() + RELEASE_GRACE_MS);
+    if (!lt_trigger_nudge())
+        release_now(); /* no snapshot thread to wait for the grace */
+}
+
+int64_t lt_log_release_due(void)
+{
+    return atomic_load(&release_due_ms);
+}
+
+void lt_log_release_if_due(void)
+{
+    int64_t due = atomic_load(&release_due_ms);
+    if (due && now_ms() >= due)
+        release_now();
+}
+
+void lt_log_keep_stderr(void)
+{
+    atomic_store(&release_due_ms, 0);
 }
 
 /* A write to a pipe whose reader is gone raises SIGPIPE, whose default

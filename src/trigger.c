@@ -207,19 +207,30 @@ bool lt_trigger_program_gone(void)
 }
 
 static pthread_t snapshot_tid;
-static bool snapshot_running;
+static _Atomic bool snapshot_running;
 static _Atomic bool snapshot_quit;
+
+bool lt_trigger_nudge(void)
+{
+    if (!atomic_load(&snapshot_running))
+        return false;
+    sem_post(&wake);
+    return true;
+}
 
 /* The snapshot thread's wait: for a wake-up, until the next interval
  * snapshot is due (0: none), and in steps of WATCH_MS once the leader is
  * gone. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
 static int wait_for_wake(int64_t due_ms)
 {
-    if (atomic_load(&leader_gone)) {
-        int64_t step = now_ms() + WATCH_MS;
-        if (!due_ms || step < due_ms)
-            due_ms = step;
-    }
+    if (atomic_load(&leader_gone))
+        due_ms = earliest(due_ms, now_ms() + WATCH_MS);
+    due_ms = earliest(due_ms, lt_log_release_due());
     if (!due_ms)
         return sem_wait(&wake);
     struct timespec until = {due_ms / 1000, due_ms % 1000 * 1000000};
@@ -232,6 +243,7 @@ static void snapshot_loop(void)
     int64_t next = period ? now_ms() + period : 0;
     for (;;) {
         int r = wait_for_wake(next);
+        lt_log_release_if_due();
         if (r != 0 && errno != EINTR && errno != ETIMEDOUT) {
             lt_warn("the snapshot thread stopped: %s; signal and interval snapshots are off",
                     strerror(errno));
@@ -334,6 +346,7 @@ void lt_trigger_resume_threads(void)
  * thread must not start another one that exit would cut short. */
 void lt_trigger_at_exit(void)
 {
+    lt_log_keep_stderr();
     lt_snapshot_lock();
     if (take_requests())
         lt_snapshot_write();

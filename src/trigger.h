@@ -16,6 +16,9 @@ void lt_trigger_resume_threads(void);
  * pthread_exit): the tracer's threads then return, so that the process
  * ends as it would untraced. Cheap until the main thread is gone. */
 bool lt_trigger_program_gone(void);
+/* Wakes the snapshot thread to look at its deadlines again (log.c's
+ * release of the stderr copy); false when no snapshot thread runs. */
+bool lt_trigger_nudge(void);
 /* The exit snapshot, unless LEAKTRACE_AT_EXIT=0. */
 void lt_trigger_at_exit(void);
 

@@ -1,10 +1,13 @@
 /* A program with its own handler for a signal: usage
- * signal_owner SIGNUM MODE ROUNDS, MODE "sigaction", "signal" or "none".
+ * signal_owner SIGNUM MODE ROUNDS, MODE "sigaction", "signal", "sysv_signal"
+ * (one-shot: the handler installs itself again, the System V way), "sigset"
+ * or "none".
  * Prints what it saw of the initial disposition and how many signals its own
  * handler got after raising it ROUNDS times. Leaks 100 bytes in leak_site.
  * MODE "semantics" instead prints what signal() answers to SIG_ERR for
  * SIGNUM, and whether siginterrupt() lets a SIGALRM handler installed by
  * signal() interrupt a read. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +16,13 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t received;
-static void on_signal(int sig) { (void)sig; received++; }
+static int sysv;
+static void on_signal(int sig)
+{
+    if (sysv)
+        sysv_signal(sig, on_signal);
+    received++;
+}
 
 __attribute__((noinline)) static void *leak_site(void) { return malloc(100); }
 
@@ -55,6 +64,14 @@ int main(int argc, char **argv)
         sigaction(sig, &sa, NULL);
     } else if (strcmp(argv[2], "signal") == 0) {
         signal(sig, on_signal);
+    } else if (strcmp(argv[2], "sysv_signal") == 0) {
+        sysv = 1;
+        sysv_signal(sig, on_signal);
+    } else if (strcmp(argv[2], "sigset") == 0) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* old programs still call it */
+        sigset(sig, on_signal);
+#pragma GCC diagnostic pop
     }
     leak_site();
     for (int i = 0; i < rounds; i++) {

@@ -2,7 +2,12 @@
  * closes stderr and opens FILE (it gets descriptor 2), writes "data" lines to
  * it around a snapshot signal, and exits (exit snapshot and leak report).
  * stderr_reuse detach SECONDS: points descriptors 0-2 at /dev/null, as a
- * daemon does, raises the snapshot signal and lives SECONDS more. */
+ * daemon does, raises the snapshot signal a second later and lives SECONDS
+ * more.
+ * stderr_reuse daemon SECONDS: the same through glibc's daemon(), whose
+ * dup2 is internal.
+ * stderr_reuse close-exit COUNT SIZE: leaks as above, then fclose(stderr)
+ * and exit(0) at once, as tar and xz do. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +24,7 @@ static int detach(unsigned seconds)
         dup2(null, fd);
     if (null > 2)
         close(null);
+    sleep(1);
     raise(SIGUSR1);
     sleep(seconds);
     return 0;
@@ -28,6 +34,20 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "detach") == 0)
         return detach((unsigned)atoi(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "daemon") == 0) {
+        if (daemon(1, 0) != 0)
+            return 5;
+        sleep(1);
+        raise(SIGUSR1);
+        sleep((unsigned)atoi(argv[2]));
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "close-exit") == 0) {
+        for (int i = 0; i < atoi(argv[2]); i++)
+            leak_site(strtoul(argv[3], NULL, 10));
+        fclose(stderr);
+        exit(0);
+    }
     if (argc != 4)
         return 2;
     int count = atoi(argv[2]);
