@@ -117,6 +117,8 @@ void lt_new_init(void)
 
 /* libstdc++'s own `name`, when `base` is replaced and libstdc++ is loaded;
  * else NULL, and ours does the work. */
+#define NOT_LOADED ((void *)1) /* looked for: libstdc++ has no such form */
+
 static void *libstdcxx_form(enum base_form base, void *_Atomic *slot, const char *name)
 {
     if (!replaced[base])
@@ -124,9 +126,9 @@ static void *libstdcxx_form(enum base_form base, void *_Atomic *slot, const char
     void *fn = atomic_load_explicit(slot, memory_order_relaxed);
     if (!fn) {
         fn = lt_resolve_next(name);
-        atomic_store_explicit(slot, fn, memory_order_relaxed);
+        atomic_store_explicit(slot, fn ? fn : NOT_LOADED, memory_order_relaxed);
     }
-    return fn;
+    return fn == NOT_LOADED ? NULL : fn;
 }
 
 #define LIBSTDCXX(base, name, type)                                                                \

@@ -123,11 +123,11 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is ready for `events`; false once the deadline passed or
- * the thread is asked to stop. */
+/* Waits until fd is ready for `events`; false once the deadline passed, or
+ * the thread is asked to stop, or the program's threads are all gone. */
 static bool ready(int fd, short events, int64_t deadline)
 {
-    while (!atomic_load(&http_quit)) {
+    while (!atomic_load(&http_quit) && !lt_trigger_program_gone()) {
         int64_t left = deadline - now_ms();
         if (left <= 0)
             return false;
@@ -146,9 +146,8 @@ static bool writable(int fd, void *deadline)
     return ready(fd, POLLOUT, *(const int64_t *)deadline);
 }
 
-static bool send_all(int fd, const void *data, size_t n)
+static bool send_all(int fd, const void *data, size_t n, int64_t deadline)
 {
-    int64_t deadline = now_ms() + SEND_TIMEOUT_SECONDS * 1000;
     return lt_write_all_waiting(fd, data, n, true, writable, &deadline);
 }
 
@@ -160,8 +159,9 @@ static void respond(int fd, int status, const char *reason, const char *type,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len, extra_header ? extra_header : "");
-    if (send_all(fd, head, (size_t)n))
-        send_all(fd, body, len);
+    int64_t deadline = now_ms() + SEND_TIMEOUT_SECONDS * 1000; /* head and body together */
+    if (send_all(fd, head, (size_t)n, deadline))
+        send_all(fd, body, len, deadline);
 }
 
 static void respond_text(int fd, int status, const char *reason, const char *text)

@@ -23,6 +23,7 @@ _Atomic int lt_state = LT_UNINIT;
 _Atomic bool lt_thread_wanted;
 
 static _Atomic int tracer_threads;
+static __thread int nice_before __attribute__((tls_model("initial-exec")));
 
 void lt_become_tracer_thread(void)
 {
@@ -33,8 +34,10 @@ void lt_become_tracer_thread(void)
     pid_t tid = gettid();
     errno = 0;
     int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
-    if (errno == 0)
+    if (errno == 0) {
+        nice_before = nice_now;
         setpriority(PRIO_PROCESS, (id_t)tid, nice_now + 10 > 19 ? 19 : nice_now + 10);
+    }
 }
 
 void lt_disable_in_child(void)
@@ -45,6 +48,10 @@ void lt_disable_in_child(void)
 
 void lt_tracer_thread_ends(void)
 {
+    lt_trigger_thread_hands_back();
+    /* Back to the program's nice value where allowed (lowering it needs
+     * RLIMIT_NICE room or privilege): exit may run on this thread next. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), nice_before);
     atomic_fetch_sub(&tracer_threads, 1);
     lt_guard_leave();
 }

@@ -187,12 +187,15 @@ static void watch_leader(void)
         pthread_setspecific(leader_key, (void *)1);
 }
 
+/* /proc/self/stat: the leader's state is field 3, the thread count field
+ * 20 (counting a zombie leader). Short, unlike /proc/self/status, whose
+ * Groups line can push what follows past any fixed buffer. */
 bool lt_trigger_program_gone(void)
 {
     if (!atomic_load_explicit(&leader_gone, memory_order_relaxed))
         return false;
-    char buf[2048];
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -200,10 +203,17 @@ bool lt_trigger_program_gone(void)
     if (n <= 0)
         return false;
     buf[n] = 0;
-    const char *state = strstr(buf, "\nState:\t"), *threads = strstr(buf, "\nThreads:\t");
-    if (!state || !threads)
+    const char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    if (!p || p[1] != ' ')
         return false;
-    return state[8] == 'Z' && atoi(threads + 10) <= 1 + lt_tracer_thread_count();
+    char state = p[2];
+    p += 2;
+    for (int field = 3; field < 20 && p; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p && state == 'Z' && atoi(p) <= 1 + lt_tracer_thread_count();
 }
 
 static pthread_t snapshot_tid;
@@ -276,15 +286,28 @@ static void *snapshot_thread(void *arg)
     return NULL;
 }
 
+/* The signal mask of the thread that started a tracer thread, which starts
+ * with every signal blocked (none of the program's may land there). */
+static sigset_t program_mask;
+
+void lt_trigger_thread_hands_back(void)
+{
+    /* glibc runs exit() on the process's last thread: if that is ours, the
+     * program's exit handlers (and a child they start, which inherits it)
+     * get the program's mask back, and its pending signals are delivered. */
+    if (lt_trigger_program_gone())
+        pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
+}
+
 void lt_trigger_start_thread(void)
 {
     if (!wake_ready || snapshot_running)
         return;
-    sigset_t all, old;
+    sigset_t all;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits: no signal lands there */
+    pthread_sigmask(SIG_SETMASK, &all, &program_mask); /* the thread inherits: no signal lands there */
     int rc = pthread_create(&snapshot_tid, NULL, snapshot_thread, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
     if (rc != 0) {
         lt_warn("cannot start the snapshot thread: %s; signal and interval snapshots are off",
                 strerror(rc));
@@ -361,7 +384,10 @@ void lt_trigger_at_exit(void)
  * come free, so none is taken (the parent's tables carry on as they were),
  * and the child, whose tables other threads may have left half-changed, is
  * not traced. */
-static bool forking_inside_tracer, told_of_fork_inside_tracer;
+/* Thread-local: the three handlers of one fork run on the forking thread,
+ * and glibc lets two threads' forks interleave their handlers. */
+static __thread bool forking_inside_tracer __attribute__((tls_model("initial-exec")));
+static bool told_of_fork_inside_tracer;
 
 static void prepare_fork(void)
 {

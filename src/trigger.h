@@ -16,6 +16,9 @@ void lt_trigger_resume_threads(void);
  * pthread_exit): the tracer's threads then return, so that the process
  * ends as it would untraced. Cheap until the main thread is gone. */
 bool lt_trigger_program_gone(void);
+/* A tracer thread about to return: if the program is gone, the process's
+ * exit may run on it next, with the program's signal mask (trigger.c). */
+void lt_trigger_thread_hands_back(void);
 /* Wakes the snapshot thread to look at its deadlines again (log.c's
  * release of the stderr copy); false when no snapshot thread runs. */
 bool lt_trigger_nudge(void);

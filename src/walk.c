@@ -135,7 +135,7 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
                 break;
         } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
             /* CFA = rbp + 16, the caller's rbp at rbp, the return address above */
-            if (bp < sp || hi - bp < 16)
+            if (bp < sp || bp > hi - 16) /* the frame's two words inside [sp, hi) */
                 goto unfollowable;
             const uintptr_t *frame = (const uintptr_t *)bp;
             ip = frame[1];
