@@ -69,8 +69,13 @@ void lt_stack_init(void)
 
 void lt_stack_open_fallback(void)
 {
-    void *one[1];
-    unw_backtrace(one, 1);
+    /* A cursor suffices (the pipe is opened by libunwind's initialization):
+     * unw_backtrace would also make its per-thread trace cache now, 260 KB
+     * of memory that a process whose walks never fall back never needs. */
+    unw_context_t context;
+    unw_cursor_t cursor;
+    if (unw_getcontext(&context) == 0)
+        unw_init_local(&cursor, &context);
 }
 
 static bool in_range(const struct addr_range *r, uintptr_t pc)
