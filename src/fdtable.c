@@ -59,9 +59,9 @@ const char *lt_fd_kind_name(enum lt_fd_kind kind)
 }
 
 /* The table is made even with LEAKTRACE_FD=0: the tracer's own descriptors
- * (its stderr checks aside: the HTTP socket, libunwind's pipe, files read
- * for symbols) are marked in it, moved out of the program's numbers and
- * kept from its close loops all the same. */
+ * (its copy of stderr, the HTTP socket, libunwind's pipe, files read for
+ * symbols) are marked in it, moved out of the program's numbers and kept
+ * from its close loops all the same. */
 void lt_fd_init(void)
 {
     struct rlimit rl;

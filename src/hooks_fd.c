@@ -45,22 +45,11 @@ int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
 
-/* The real functions, resolved on first use (a hook can run before our
- * constructor, from another library's). */
-static void *real_get(void *_Atomic *slot, const char *name)
-{
-    void *fn = atomic_load_explicit(slot, memory_order_relaxed);
-    if (lt_unlikely(!fn)) {
-        fn = lt_resolve_next(name);
-        atomic_store_explicit(slot, fn, memory_order_relaxed);
-    }
-    return fn;
-}
-
+/* The real functions, resolved on first use. */
 #define REAL(fn)                                                                                   \
     ({                                                                                             \
         static void *_Atomic real_##fn;                                                            \
-        (__typeof__(&fn))real_get(&real_##fn, #fn);                                                \
+        (__typeof__(&fn))lt_resolve_next_once(&real_##fn, #fn);                                    \
     })
 
 /* True when the program's descriptors are to be tracked; initializes the
@@ -137,7 +126,8 @@ static FILE *booked_stream(FILE *f, enum lt_fd_kind kind)
 
 /* The program closes or replaces its descriptor 2 (before the real call):
  * the tracer lets its copy of stderr go, unless the program is exiting
- * (log.c). */
+ * (log.c). Nothing inside the tracer or a vfork child: lt_hook_enter says
+ * no there. */
 static void stderr_dropped(void)
 {
     if (!lt_hook_enter())
@@ -349,7 +339,7 @@ LT_EXPORT int dup(int fd)
  * free in between, so its record is replaced after the call. */
 LT_EXPORT int dup2(int fd, int newfd)
 {
-    if (newfd == STDERR_FILENO && fd != newfd && !lt_in_tracer())
+    if (newfd == STDERR_FILENO && fd != newfd)
         stderr_dropped();
     int r = REAL(dup2)(fd, newfd);
     return fd == newfd ? r : booked_dup(r, fd, false);
@@ -358,7 +348,7 @@ LT_EXPORT int __dup2(int fd, int newfd) __attribute__((alias("dup2"), copy(dup2)
 
 LT_EXPORT int dup3(int fd, int newfd, int flags)
 {
-    if (newfd == STDERR_FILENO && fd != newfd && !lt_in_tracer())
+    if (newfd == STDERR_FILENO && fd != newfd)
         stderr_dropped();
     return booked_dup(REAL(dup3)(fd, newfd, flags), fd, false);
 }
@@ -467,7 +457,7 @@ LT_EXPORT int closedir(DIR *d)
 LT_EXPORT int daemon(int nochdir, int noclose)
 {
     int r = REAL(daemon)(nochdir, noclose);
-    if (r == 0 && !noclose && !lt_in_tracer())
+    if (r == 0 && !noclose)
         stderr_dropped();
     return r;
 }
@@ -489,8 +479,7 @@ static int span_close_range(unsigned lo, unsigned hi, void *flags)
 
 LT_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-    if (first <= STDERR_FILENO && STDERR_FILENO <= last && !(flags & CLOSE_RANGE_CLOEXEC) &&
-        !lt_in_tracer())
+    if (first <= STDERR_FILENO && STDERR_FILENO <= last && !(flags & CLOSE_RANGE_CLOEXEC))
         stderr_dropped();
     if (lt_in_tracer() || (flags & ~CLOSE_RANGE_UNSHARE) || first > last ||
         (!fd_tracking() && !lt_fd_guards_own()))
@@ -512,7 +501,7 @@ static int span_closefrom(unsigned lo, unsigned hi, void *unused)
 
 LT_EXPORT void closefrom(int lo)
 {
-    if (lo <= STDERR_FILENO && !lt_in_tracer())
+    if (lo <= STDERR_FILENO)
         stderr_dropped();
     if (lt_in_tracer() || (!fd_tracking() && !lt_fd_guards_own())) {
         REAL(closefrom)(lo);

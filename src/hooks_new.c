@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -117,24 +116,10 @@ void lt_new_init(void)
 
 /* libstdc++'s own `name`, when `base` is replaced and libstdc++ is loaded;
  * else NULL, and ours does the work. */
-#define NOT_LOADED ((void *)1) /* looked for: libstdc++ has no such form */
-
-static void *libstdcxx_form(enum base_form base, void *_Atomic *slot, const char *name)
-{
-    if (!replaced[base])
-        return NULL;
-    void *fn = atomic_load_explicit(slot, memory_order_relaxed);
-    if (!fn) {
-        fn = lt_resolve_next(name);
-        atomic_store_explicit(slot, fn ? fn : NOT_LOADED, memory_order_relaxed);
-    }
-    return fn == NOT_LOADED ? NULL : fn;
-}
-
 #define LIBSTDCXX(base, name, type)                                                                \
     ({                                                                                             \
         static void *_Atomic slot_##name;                                                          \
-        (type)libstdcxx_form(base, &slot_##name, #name);                                           \
+        (type)(replaced[base] ? lt_resolve_next_once(&slot_##name, #name) : NULL);                 \
     })
 
 /* A form derived from `base`: libstdc++'s when base is replaced, else ours. */

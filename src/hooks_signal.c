@@ -45,34 +45,10 @@ LT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     return 0;
 }
 
-/* glibc's own signal() for every signal but the snapshot one: it alone
- * knows what siginterrupt() asked (SA_RESTART or not), and it reaches the
- * kernel without calling our sigaction. */
-LT_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
-{
-    static __sighandler_t (*real_signal)(int, __sighandler_t);
-    if (lt_in_tracer() || !lt_trigger_owns_signal(sig)) {
-        if (!real_signal)
-            *(void **)&real_signal = lt_resolve_next("signal");
-        return real_signal(sig, handler);
-    }
-    if (handler == SIG_ERR) {
-        errno = EINVAL;
-        return SIG_ERR;
-    }
-    struct sigaction act, old;
-    memset(&act, 0, sizeof act);
-    act.sa_handler = handler;
-    act.sa_flags = SA_RESTART; /* glibc's signal() has BSD semantics */
-    sigemptyset(&act.sa_mask);
-    sigaddset(&act.sa_mask, sig);
-    if (sigaction(sig, &act, &old) != 0)
-        return SIG_ERR;
-    return old.sa_handler;
-}
-
-/* The other ways of installing a handler reach the kernel through glibc's
- * internal sigaction, past our hook: sysv_signal (what signal() is under
+/* The other ways of installing a handler are glibc's own, called for every
+ * signal but the snapshot one: they reach the kernel through its internal
+ * sigaction, past our hook, and only they know what siginterrupt() asked
+ * (SA_RESTART or not). signal(), sysv_signal (what signal() is under
  * -std=c99 and the like: __sysv_signal), bsd_signal, sigset. For the
  * snapshot signal, the program's handler (or ignore) wins here as in
  * sigaction(), and a reset to the default, which we emulate, is answered
@@ -98,12 +74,12 @@ static __sighandler_t settle_then(__sighandler_t (*real)(int, __sighandler_t), i
 #define SIGNAL_SETTER(name)                                                                        \
     LT_EXPORT __sighandler_t name(int sig, __sighandler_t handler)                                 \
     {                                                                                              \
-        static __sighandler_t (*real)(int, __sighandler_t);                                        \
-        if (!real)                                                                                 \
-            *(void **)&real = lt_resolve_next(#name);                                              \
+        static void *_Atomic slot;                                                                 \
+        __sighandler_t (*real)(int, __sighandler_t) = lt_resolve_next_once(&slot, #name);          \
         return real ? settle_then(real, sig, handler) : SIG_ERR;                                   \
     }
 
+SIGNAL_SETTER(signal)
 SIGNAL_SETTER(sysv_signal)
 SIGNAL_SETTER(__sysv_signal)
 SIGNAL_SETTER(bsd_signal)

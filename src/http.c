@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "guard.h"
 #include "io.h"
@@ -116,19 +117,12 @@ void lt_http_init(void)
 #define POLL_MS 100
 #define SEND_TIMEOUT_SECONDS 30
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for `events`; false once the deadline passed, or
  * the thread is asked to stop, or the program's threads are all gone. */
 static bool ready(int fd, short events, int64_t deadline)
 {
     while (!atomic_load(&http_quit) && !lt_trigger_program_gone()) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - lt_now_ms();
         if (left <= 0)
             return false;
         struct pollfd p = {fd, events, 0};
@@ -159,7 +153,7 @@ static void respond(int fd, int status, const char *reason, const char *type,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len, extra_header ? extra_header : "");
-    int64_t deadline = now_ms() + SEND_TIMEOUT_SECONDS * 1000; /* head and body together */
+    int64_t deadline = lt_now_ms() + SEND_TIMEOUT_SECONDS * 1000; /* head and body together */
     if (send_all(fd, head, (size_t)n, deadline))
         send_all(fd, body, len, deadline);
 }
@@ -268,7 +262,7 @@ static void route(int fd, char *target)
  * it is too large. */
 static ssize_t read_head(int fd, char *buf, size_t cap)
 {
-    int64_t deadline = now_ms() + IO_TIMEOUT_SECONDS * 1000;
+    int64_t deadline = lt_now_ms() + IO_TIMEOUT_SECONDS * 1000;
     size_t used = 0;
     while (used < cap - 1) {
         if (!ready(fd, POLLIN, deadline))

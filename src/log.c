@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fdtable.h"
 #include "io.h"
@@ -45,13 +46,6 @@ static ino_t log_ino;
 static _Atomic int log_dup = -1;
 static _Atomic int64_t release_due_ms; /* 0: no release pending */
 static uintptr_t exit_lo, exit_hi; /* libc's exit() */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void find_exit(void)
 {
@@ -121,7 +115,7 @@ void lt_log_stderr_dropped(void)
 {
     if (atomic_load(&log_dup) < 0 || exit_on_stack())
         return;
-    atomic_store(&release_due_ms, now_ms() + RELEASE_GRACE_MS);
+    atomic_store(&release_due_ms, lt_now_ms() + RELEASE_GRACE_MS);
     if (!lt_trigger_nudge())
         release_now(); /* no snapshot thread to wait for the grace */
 }
@@ -134,7 +128,7 @@ int64_t lt_log_release_due(void)
 void lt_log_release_if_due(void)
 {
     int64_t due = atomic_load(&release_due_ms);
-    if (due && now_ms() >= due)
+    if (due && lt_now_ms() >= due)
         release_now();
 }
 

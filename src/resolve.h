@@ -3,6 +3,7 @@
 #ifndef LT_RESOLVE_H
 #define LT_RESOLVE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,20 @@ extern struct lt_real_heap lt_real;
 void lt_resolve_heap(void);
 /* dlsym(RTLD_NEXT, name) with the guard held (dlsym may allocate). */
 void *lt_resolve_next(const char *name);
+
+/* The same, looked up on first use and kept in *slot (a hook can run
+ * before our constructor, from another library's); a name not found is
+ * remembered too, and gives NULL. */
+#define LT_RESOLVE_MISSING ((void *)1)
+static inline void *lt_resolve_next_once(void *_Atomic *slot, const char *name)
+{
+    void *fn = atomic_load_explicit(slot, memory_order_relaxed);
+    if (__builtin_expect(!fn, 0)) {
+        fn = lt_resolve_next(name);
+        atomic_store_explicit(slot, fn ? fn : LT_RESOLVE_MISSING, memory_order_relaxed);
+    }
+    return fn == LT_RESOLVE_MISSING ? NULL : fn;
+}
 
 /* Untracked allocation for the tracer's own data: the real allocator once
  * known, the bootstrap arena before that. */

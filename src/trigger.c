@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cfi.h"
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "init.h"
@@ -147,13 +148,6 @@ static bool take_requests(void)
     return atomic_exchange(&wake_requests, 0) != 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- a program whose threads all ended ---
  *
  * glibc ends a process when its last thread ends (the main thread by
@@ -162,7 +156,7 @@ static int64_t now_ms(void)
  * of its own. The leader (the main thread, or a fork child's only thread)
  * can only be gone by pthread_exit, which runs its thread-specific data's
  * destructor: from then on, the tracer's threads look every WATCH_MS at
- * /proc/self/status, and once the leader is a zombie and every other
+ * /proc/self/stat, and once the leader is a zombie and every other
  * thread is theirs, they return; the last one's end then runs exit(0) as
  * it would have untraced (exit handlers, the exit snapshot). */
 #define WATCH_MS 100
@@ -239,7 +233,7 @@ static int64_t earliest(int64_t a, int64_t b)
 static int wait_for_wake(int64_t due_ms)
 {
     if (atomic_load(&leader_gone))
-        due_ms = earliest(due_ms, now_ms() + WATCH_MS);
+        due_ms = earliest(due_ms, lt_now_ms() + WATCH_MS);
     due_ms = earliest(due_ms, lt_log_release_due());
     if (!due_ms)
         return sem_wait(&wake);
@@ -250,7 +244,7 @@ static int wait_for_wake(int64_t due_ms)
 static void snapshot_loop(void)
 {
     int64_t period = (int64_t)(lt_config.interval * 1000 + 0.5);
-    int64_t next = period ? now_ms() + period : 0;
+    int64_t next = period ? lt_now_ms() + period : 0;
     for (;;) {
         int r = wait_for_wake(next);
         lt_log_release_if_due();
@@ -263,7 +257,7 @@ static void snapshot_loop(void)
             return;
         while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */
         }
-        bool due = period && now_ms() >= next;
+        bool due = period && lt_now_ms() >= next;
         if (r != 0 && !due)
             continue;
         /* Taken under the lock, so exit sees either the request or the
@@ -273,7 +267,7 @@ static void snapshot_loop(void)
             lt_snapshot_write();
         lt_snapshot_unlock();
         if (due)
-            next = now_ms() + period;
+            next = lt_now_ms() + period;
     }
 }
 
@@ -383,9 +377,8 @@ void lt_trigger_at_exit(void)
  * thread inside the tracer: the locks the interrupted code holds would never
  * come free, so none is taken (the parent's tables carry on as they were),
  * and the child, whose tables other threads may have left half-changed, is
- * not traced. */
-/* Thread-local: the three handlers of one fork run on the forking thread,
- * and glibc lets two threads' forks interleave their handlers. */
+ * not traced. Thread-local: the three handlers of one fork run on the
+ * forking thread, and glibc lets two threads' forks interleave theirs. */
 static __thread bool forking_inside_tracer __attribute__((tls_model("initial-exec")));
 static bool told_of_fork_inside_tracer;
 
