@@ -3,6 +3,7 @@
 #include "buildid.h"
 #include "config.h"
 #include "log.h"
+#include "sandbox.h"
 
 #include <dlfcn.h>
 #include <dwarf.h>
@@ -182,7 +183,7 @@ static struct object *object_for(const struct found *f)
     for (int i = 0; i < object_count; i++)
         if (objects[i].bias == f->bias && objects[i].lo == f->lo && objects[i].hi == f->hi)
             return objects[i].cfi ? &objects[i] : NULL;
-    if (object_count == MAX_OBJECTS)
+    if (object_count == MAX_OBJECTS || !lt_may_syscall()) /* under seccomp: no open */
         return NULL;
     struct object *o = &objects[object_count++];
     *o = (struct object){f->bias, f->lo, f->hi, NULL, NULL, -1};

@@ -18,10 +18,12 @@ __thread int64_t lt_bytes_to_next_sample __attribute__((tls_model("initial-exec"
 bool lt_heap_sampling;
 static __thread uint64_t sample_rng __attribute__((tls_model("initial-exec")));
 static double sample_rate;
+static uint64_t process_seed; /* the pid: read once, not on a thread seccomp may confine */
 
 void lt_heap_init(void)
 {
     sample_rate = (double)lt_config.sample;
+    process_seed = (uint64_t)getpid() << 40;
 }
 
 void lt_heap_enable_fast_paths(void)
@@ -37,7 +39,7 @@ static double uniform01(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         sample_rng = ((uintptr_t)&sample_rng ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec ^
-                      (uint64_t)getpid() << 40) * 0x9E3779B97F4A7C15ull | 1;
+                      process_seed) * 0x9E3779B97F4A7C15ull | 1;
     }
     sample_rng ^= sample_rng << 13; /* xorshift64 */
     sample_rng ^= sample_rng >> 7;

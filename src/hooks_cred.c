@@ -11,6 +11,22 @@
 #include "resolve.h"
 #include "trigger.h"
 
+/* With the guard held: what stopping and starting threads allocates is the
+ * tracer's. */
+static void step_aside(void)
+{
+    lt_guard_enter();
+    lt_trigger_pause_threads();
+    lt_guard_leave();
+}
+
+static void step_back(void)
+{
+    lt_guard_enter();
+    lt_trigger_resume_threads();
+    lt_guard_leave();
+}
+
 /* Calls the real function with the tracer's threads stopped. */
 #define CRED_HOOK(name, params, args)                                         \
     LT_EXPORT int name params                                                 \
@@ -20,11 +36,11 @@
             *(void **)&real = lt_resolve_next(#name);                         \
         bool tracing = !lt_in_tracer() && atomic_load(&lt_state) == LT_READY; \
         if (tracing)                                                          \
-            lt_trigger_pause_threads();                                       \
+            step_aside();                                                     \
         int rc = real args;                                                   \
         int saved = errno;                                                    \
         if (tracing)                                                          \
-            lt_trigger_resume_threads();                                      \
+            step_back();                                                      \
         errno = saved;                                                        \
         return rc;                                                            \
     }

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "pprof_enc.h"
 #include "profile.h"
+#include "sandbox.h"
 #include "snapshot.h"
 #include "trigger.h"
 
@@ -332,7 +333,7 @@ static void *http_thread(void *arg)
 
 void lt_http_start_thread(void)
 {
-    if (listen_fd < 0 || http_running)
+    if (listen_fd < 0 || http_running || !lt_may_syscall()) /* under seccomp it would be confined */
         return;
     sigset_t all, old;
     sigfillset(&all);

@@ -14,6 +14,7 @@
 #include "live.h"
 #include "log.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "stack.h"
 #include "stacks.h"
 #include "trigger.h"
@@ -28,6 +29,7 @@ static __thread int nice_before __attribute__((tls_model("initial-exec")));
 void lt_become_tracer_thread(void)
 {
     lt_guard_flag = LT_GUARD_TRACER;
+    lt_on_tracer_thread = true;
     atomic_fetch_add(&tracer_threads, 1);
     /* Linux keeps a nice value per thread; raising one's own needs no
      * privilege. On failure the thread just keeps the program's priority. */
@@ -91,7 +93,9 @@ bool lt_init(void)
     if (atomic_compare_exchange_strong(&lt_state, &expected, LT_INITIALIZING)) {
         bool entered = lt_guard_enter();
         lt_resolve_heap();
-        int state = lt_real.malloc && lt_real.free ? init_tables() : LT_DISABLED;
+        /* a process confined by seccomp before the tracer started stays untraced */
+        bool usable = lt_real.malloc && lt_real.free && lt_may_syscall();
+        int state = usable ? init_tables() : LT_DISABLED;
         atomic_store_explicit(&lt_state, state, memory_order_release);
         if (state == LT_READY)
             lt_heap_enable_fast_paths();

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "fdtable.h"
 #include "io.h"
+#include "sandbox.h"
 #include "stack.h"
 #include "trigger.h"
 
@@ -116,7 +117,7 @@ void lt_log_stderr_dropped(void)
     if (atomic_load(&log_dup) < 0 || exit_on_stack())
         return;
     atomic_store(&release_due_ms, lt_now_ms() + RELEASE_GRACE_MS);
-    if (!lt_trigger_nudge())
+    if (!lt_trigger_nudge() && lt_may_syscall())
         release_now(); /* no snapshot thread to wait for the grace */
 }
 
@@ -142,6 +143,8 @@ void lt_log_keep_stderr(void)
  * off, and a SIGPIPE we caused is taken back. */
 static void write_line(const char *line, size_t n)
 {
+    if (!lt_may_syscall()) /* under seccomp: even a write may be refused by a kill */
+        return;
     int fd = log_target();
     if (fd < 0)
         return;

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "guard.h"
 #include "log.h"
+#include "sandbox.h"
 #include "trigger.h"
 #include "walk.h"
 
@@ -139,6 +140,8 @@ int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
                           const void *hook_frame)
 {
     *hash = LT_STACK_HASH_SEED;
+    if (!lt_may_syscall())
+        return n == LT_WALK_REFUSED ? 0 : lt_walk_confined(frames, max, hash, hook_frame);
     if (n == LT_WALK_FOREIGN) {
         int m = lt_walk_alternate(frames, max, hash, hook_frame);
         if (m >= 0 || m == LT_WALK_REFUSED)

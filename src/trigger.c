@@ -22,6 +22,7 @@
 #include "log.h"
 #include "report.h"
 #include "retired.h"
+#include "sandbox.h"
 #include "snapshot.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -214,6 +215,14 @@ static pthread_t snapshot_tid;
 static _Atomic bool snapshot_running;
 static _Atomic bool snapshot_quit;
 
+/* A program thread under seccomp is exiting: the snapshot thread does the
+ * exit's work (sandbox.h) and posts exit_done, as it does when it ends for
+ * another reason (snapshot_ended then tells the exiting thread not to wait:
+ * each of the two sets its flag, then reads the other's). */
+static _Atomic bool exit_handed_over, snapshot_ended;
+static sem_t exit_done;
+static void exit_work(void);
+
 bool lt_trigger_nudge(void)
 {
     if (!atomic_load(&snapshot_running))
@@ -253,6 +262,10 @@ static void snapshot_loop(void)
                     strerror(errno));
             return;
         }
+        if (atomic_load(&exit_handed_over)) {
+            exit_work();
+            return;
+        }
         if (atomic_load(&snapshot_quit) || lt_trigger_program_gone())
             return;
         while (sem_trywait(&wake) == 0) { /* one snapshot answers them all */
@@ -276,6 +289,9 @@ static void *snapshot_thread(void *arg)
     (void)arg;
     lt_become_tracer_thread();
     snapshot_loop();
+    atomic_store(&snapshot_ended, true);
+    if (atomic_load(&exit_handed_over))
+        sem_post(&exit_done);
     lt_tracer_thread_ends();
     return NULL;
 }
@@ -295,11 +311,13 @@ void lt_trigger_thread_hands_back(void)
 
 void lt_trigger_start_thread(void)
 {
-    if (!wake_ready || snapshot_running)
+    /* under seccomp, a thread it starts would be confined too */
+    if (!wake_ready || snapshot_running || !lt_may_syscall())
         return;
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &program_mask); /* the thread inherits: no signal lands there */
+    atomic_store(&snapshot_ended, false);
     int rc = pthread_create(&snapshot_tid, NULL, snapshot_thread, NULL);
     pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
     if (rc != 0) {
@@ -350,10 +368,15 @@ void lt_trigger_resume_threads(void)
 {
     pthread_mutex_lock(&pause_lock);
     if (pause_depth > 0 && --pause_depth == 0) {
-        if (paused_snapshot)
-            lt_trigger_start_thread();
-        if (paused_http)
-            lt_http_start_thread();
+        if (!lt_may_syscall()) {
+            /* under seccomp: a thread started from here would be confined */
+            atomic_store(&lt_sandbox, LT_SANDBOX_ALL);
+        } else {
+            if (paused_snapshot)
+                lt_trigger_start_thread();
+            if (paused_http)
+                lt_http_start_thread();
+        }
     }
     pthread_mutex_unlock(&pause_lock);
 }
@@ -361,14 +384,83 @@ void lt_trigger_resume_threads(void)
 /* A snapshot asked for just before exit is still written; one in progress is
  * finished first. The lock is kept: the process is exiting, and the snapshot
  * thread must not start another one that exit would cut short. */
-void lt_trigger_at_exit(void)
+static void exit_work(void)
 {
-    lt_log_keep_stderr();
     lt_snapshot_lock();
     if (take_requests())
         lt_snapshot_write();
     const char *heap_path = lt_config.at_exit ? lt_snapshot_write() : NULL;
     lt_report_at_exit(heap_path);
+}
+
+void lt_trigger_at_exit(void)
+{
+    lt_log_keep_stderr();
+    if (lt_may_syscall()) {
+        exit_work();
+        return;
+    }
+    /* A thread under seccomp: the snapshot thread, which no filter binds,
+     * does the work while this one waits (futex: a threaded program's
+     * filter lets it through). */
+    if (atomic_load(&lt_sandbox) != LT_SANDBOX_THREADS || !snapshot_running)
+        return;
+    atomic_store(&exit_handed_over, true);
+    sem_post(&wake);
+    if (atomic_load(&snapshot_ended))
+        return;
+    while (sem_wait(&exit_done) != 0 && errno == EINTR) {
+    }
+}
+
+/* --- seccomp (sandbox.h) --- */
+
+static int sandbox_before_call;
+
+static void tell_sandbox(int scope)
+{
+    if (scope == LT_SANDBOX_ALL)
+        lt_warn("process %d confines itself with seccomp: no snapshot is written from now on "
+                "(a system call of the tracer's could get it killed)", (int)getpid());
+    else
+        lt_warn("process %d confines a thread with seccomp: from now on the tracer's own thread "
+                "writes its snapshots, and processes it forks write none", (int)getpid());
+}
+
+/* Before the filter goes in: the tracer's threads, unconfined so far, stay
+ * (the snapshot thread started now if it was wanted), or stop when the
+ * filter binds them too. The lock is held until lt_trigger_after_sandbox. */
+void lt_trigger_before_sandbox(int scope)
+{
+    pthread_mutex_lock(&pause_lock);
+    sandbox_before_call = atomic_load(&lt_sandbox);
+    if (scope <= sandbox_before_call)
+        return;
+    if (scope == LT_SANDBOX_THREADS)
+        lt_start_snapshot_thread();
+    if (scope == LT_SANDBOX_ALL || !snapshot_running) {
+        scope = LT_SANDBOX_ALL;
+        paused_snapshot = snapshot_running;
+        stop_snapshot_thread();
+        paused_http = lt_http_stop_thread();
+    }
+    tell_sandbox(scope);
+    atomic_store(&lt_sandbox, scope);
+}
+
+/* The call failed: nothing was confined, and what stopped starts again. */
+void lt_trigger_after_sandbox(bool confined)
+{
+    if (!confined && atomic_load(&lt_sandbox) != sandbox_before_call) {
+        int was = atomic_exchange(&lt_sandbox, sandbox_before_call);
+        if (was == LT_SANDBOX_ALL && sandbox_before_call == LT_SANDBOX_NONE && pause_depth == 0) {
+            if (paused_snapshot)
+                lt_trigger_start_thread();
+            if (paused_http)
+                lt_http_start_thread();
+        }
+    }
+    pthread_mutex_unlock(&pause_lock);
 }
 
 /* --- fork --- */
@@ -438,8 +530,12 @@ static void after_fork_child(void)
     watch_leader(); /* the child's only thread leads it */
     pause_depth = 0;
     pthread_mutex_init(&pause_lock, NULL);
+    /* Forked after a seccomp filter went in: the forking thread may be
+     * under it, and so would be every thread of the child. */
+    if (atomic_load(&lt_sandbox) != LT_SANDBOX_NONE)
+        atomic_store(&lt_sandbox, LT_SANDBOX_ALL);
     /* The parent's thread is the parent's: make our own. */
-    if (wake_ready && open_wake())
+    else if (wake_ready && open_wake())
         atomic_store(&lt_thread_wanted, true);
     if (entered)
         lt_guard_leave();
@@ -454,6 +550,7 @@ void lt_trigger_init(void)
         return;
     if (!open_wake())
         return;
+    sem_init(&exit_done, 0, 0);
     if (lt_config.signal)
         install_signal_handler();
 }

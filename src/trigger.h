@@ -22,6 +22,11 @@ void lt_trigger_thread_hands_back(void);
 /* Wakes the snapshot thread to look at its deadlines again (log.c's
  * release of the stderr copy); false when no snapshot thread runs. */
 bool lt_trigger_nudge(void);
+/* Around a call that installs a seccomp filter (enum lt_sandbox scope,
+ * sandbox.h): the tracer's threads are made ready for it before, and
+ * confined is false when the call failed. */
+void lt_trigger_before_sandbox(int scope);
+void lt_trigger_after_sandbox(bool confined);
 /* The exit snapshot, unless LEAKTRACE_AT_EXIT=0. */
 void lt_trigger_at_exit(void);
 

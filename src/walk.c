@@ -33,6 +33,7 @@
 
 #include "cfi.h"
 #include "guard.h"
+#include "sandbox.h"
 #include "stack.h"
 #include "trigger.h"
 
@@ -107,13 +108,14 @@ static bool on_alternate_stack(stack_t *ss)
 }
 
 /* The walk proper, every read bounded by [lo, hi). A frame it cannot follow
- * makes it give up (-1), or, when `partial`, end the stack there (a frame
- * whose rule is not cached yet too). Our own
- * frames, at the top or further down, are left out: a descriptor hook
- * calls the real fopen, which allocates. */
+ * makes it give up (-1), or, when `partial`, end the stack there. A rule
+ * not cached yet is read unless !read_rules (the frame then ends a partial
+ * stack). Our own frames, at the top or further down, are left out: a
+ * descriptor hook calls the real fopen, which allocates. */
 static inline __attribute__((always_inline)) int
 walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
-             const struct lt_cfi_slot *cache, uintptr_t lo, uintptr_t hi, bool partial)
+             const struct lt_cfi_slot *cache, uintptr_t lo, uintptr_t hi, bool partial,
+             bool read_rules)
 {
     /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
      * the return address; the caller's sp is just above. */
@@ -147,8 +149,8 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
         }
         uint64_t w = lt_cfi_cached(cache, ip - 1);
         if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) { /* a miss (0) is not a step */
-            if (w == 0 && partial)
-                goto unfollowable; /* reading a rule takes more stack than it has */
+            if (w == 0 && !read_rules)
+                goto unfollowable;
             if (w == 0)
                 w = rule_on_miss(ip);
             if (w == RULE_REFUSED)
@@ -187,6 +189,8 @@ unfollowable:
 LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
 {
     if (lt_unlikely(stack_hi == 0)) {
+        if (!lt_may_syscall())
+            return -1; /* the bounds take system calls: lt_walk_confined */
         /* pthread_getattr_np needs more stack than an alternate signal stack
          * may have: the bounds are learned on the thread's own stack. */
         stack_t ss;
@@ -200,15 +204,39 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     if (stack_hi == 1 || !cache)
         return -1;
-    return walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi, false);
+    return walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi, false, true);
 }
 
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
 {
     stack_t ss;
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
-    if (!cache || !on_alternate_stack(&ss))
+    if (!cache || !lt_may_syscall() || !on_alternate_stack(&ss))
         return -1;
     uintptr_t lo = (uintptr_t)ss.ss_sp;
-    return walk_between(frames, max, hash, hook_frame, cache, lo, lo + ss.ss_size, true);
+    /* no rule is read there: that takes more stack than such a stack has */
+    return walk_between(frames, max, hash, hook_frame, cache, lo, lo + ss.ss_size, true, false);
+}
+
+/* A thread under seccomp whose bounds were never learned (they take system
+ * calls) has one bound anyway: glibc puts a thread's descriptor, which
+ * pthread_self() points to, at the top of its stack's mapping, with the
+ * thread's TLS in between, so all from sp up to it is mapped. Not so for
+ * the main thread, whose bounds its first capture learned (the loader and
+ * libc allocate on it before any program code runs). A stack in use deeper
+ * than CONFINED_MAX_DEPTH, or a descriptor below sp, is not that layout. */
+#define CONFINED_MAX_DEPTH (8u << 20)
+
+int lt_walk_confined(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+{
+    const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
+    uintptr_t lo = stack_lo, hi = stack_hi;
+    if (hi <= 1) {
+        lo = (uintptr_t)__builtin_frame_address(0);
+        hi = (uintptr_t)pthread_self();
+        if (hi <= lo || hi - lo > CONFINED_MAX_DEPTH)
+            return 0;
+    }
+    int n = cache ? walk_between(frames, max, hash, hook_frame, cache, lo, hi, true, true) : -1;
+    return n < 0 ? 0 : n;
 }

@@ -36,4 +36,9 @@ int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
  * -1 when the thread is not on its alternate stack. */
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
+/* Under seccomp (sandbox.h), where libunwind cannot be asked (it makes
+ * system calls): the frames up to the first the walk cannot follow, or none
+ * when the thread's stack cannot be bounded without a system call. */
+int lt_walk_confined(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
+
 #endif

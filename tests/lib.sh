@@ -32,6 +32,11 @@ total() { query total "$@"; }
 # profile PID SEQ [heap|fd]: the snapshot file's path under $T/p
 profile() { echo "$T/p.$1.$(printf %04d "$2").${3:-heap}.pb.gz"; }
 
+# free_port: a TCP port nothing listens on at 127.0.0.1 (the kernel's pick)
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # wait_for FILE [SECONDS]
 wait_for() {
   local i

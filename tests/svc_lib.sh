@@ -12,11 +12,6 @@ need() {
   exit 0
 }
 
-# free_port: a TCP port nothing listens on at 127.0.0.1 (the kernel's pick)
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # until_true SECONDS COMMAND...: retries COMMAND every 0.1 s for SECONDS at most
 until_true() {
   local i limit=$(($1 * 10))

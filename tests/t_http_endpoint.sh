@@ -2,7 +2,6 @@
 . "$LT_TESTS/lib.sh"
 V=$LT_VICTIMS/http_grow
 client() { timeout 30 python3 "$LT_TESTS/http_client.py" "$@"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 count=100 size=1000 ticks=300 tick_size=500
 port=$(free_port)
 url=http://127.0.0.1:$port/debug/pprof

@@ -1,0 +1,148 @@
+/* A program that sandboxes itself with seccomp, as sshd's pre-auth child,
+ * vsftpd or file(1) do: after the filter, any system call outside a short
+ * list kills the whole process.
+ *
+ *   sandbox MODE
+ *
+ * MODE: prctl (a filter on the calling thread, PR_SET_SECCOMP), tsync (one
+ * on every thread, seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC), libc (like
+ * prctl, but through syscall(SYS_seccomp)), fork (prctl, then fork(): a
+ * child that allocates and exits) or thread (prctl, then a thread that
+ * leaks 5 blocks of 3000 bytes from in_thread()).
+ *
+ * Leaks 3 blocks of 1000 bytes from before_sandbox(), installs the filter,
+ * leaks 4 blocks of 2000 bytes from in_sandbox(), writes "sandboxed", waits
+ * for one byte on stdin (a test can signal it meanwhile), writes "done" and
+ * returns from main. Exit status 0 when nothing was killed. */
+#define _GNU_SOURCE
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *sink[32];
+static int sunk;
+
+__attribute__((noinline)) static void before_sandbox(void)
+{
+    for (int i = 0; i < 3; i++)
+        sink[sunk++] = malloc(1000);
+}
+
+__attribute__((noinline)) static void in_sandbox(void)
+{
+    for (int i = 0; i < 4; i++) {
+        sink[sunk] = malloc(2000);
+        memset(sink[sunk++], 1, 2000);
+    }
+}
+
+__attribute__((noinline)) static void *in_thread(void *unused)
+{
+    for (int i = 0; i < 5; i++)
+        sink[16 + i] = malloc(3000);
+    return unused;
+}
+
+/* What a service's sandbox typically allows: reading and writing what it
+ * already has open, memory, futexes, signals, time, exit. No open, no
+ * rename, no poll, no sigaltstack, no clone. */
+static const int allowed[] = {
+    SYS_read,          SYS_write,        SYS_writev,      SYS_close,        SYS_exit,
+    SYS_exit_group,    SYS_brk,          SYS_mmap,        SYS_munmap,       SYS_mremap,
+    SYS_madvise,       SYS_mprotect,     SYS_futex,       SYS_rt_sigreturn, SYS_rt_sigprocmask,
+    SYS_rt_sigaction,  SYS_clock_gettime, SYS_clock_nanosleep, SYS_nanosleep, SYS_getpid,
+    SYS_gettid,        SYS_fstat,        SYS_newfstatat,  SYS_lseek,        SYS_restart_syscall,
+    SYS_wait4,         SYS_getrandom,
+};
+
+/* fork and thread modes also allow what glibc's fork() and pthread_create
+ * make. */
+static const int allowed_to_start[] = {SYS_clone, SYS_clone3, SYS_set_robust_list, SYS_rseq};
+
+static struct sock_fprog make_filter(bool starting)
+{
+    enum { N = sizeof allowed / sizeof allowed[0], S = sizeof allowed_to_start / sizeof(int) };
+    static struct sock_filter code[4 + 2 * (N + S) + 1];
+    int k = 0;
+    code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                             offsetof(struct seccomp_data, arch));
+    code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                             offsetof(struct seccomp_data, nr));
+    for (int i = 0; i < N; i++) {
+        code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)allowed[i], 0, 1);
+        code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
+    for (int i = 0; starting && i < S; i++) {
+        code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                                 (unsigned)allowed_to_start[i], 0, 1);
+        code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
+    code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    return (struct sock_fprog){(unsigned short)k, code};
+}
+
+static void say(const char *s)
+{
+    if (write(STDOUT_FILENO, s, strlen(s)) < 0)
+        _exit(3);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "prctl";
+    before_sandbox();
+    say("before\n");
+    bool forking = strcmp(mode, "fork") == 0, threading = strcmp(mode, "thread") == 0;
+    struct sock_fprog prog = make_filter(forking || threading);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        perror("sandbox: no_new_privs");
+        return 2;
+    }
+    long rc;
+    if (strcmp(mode, "tsync") == 0)
+        rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+    else if (strcmp(mode, "libc") == 0)
+        rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+    else
+        rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+    if (rc != 0) {
+        perror("sandbox: seccomp");
+        return 2;
+    }
+    if (forking) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            in_sandbox();
+            say("child\n");
+            exit(0);
+        }
+        int status;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            say("child failed\n");
+    }
+    if (threading) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, in_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
+            say("thread failed\n");
+    }
+    in_sandbox();
+    say("sandboxed\n");
+    char c;
+    if (read(STDIN_FILENO, &c, 1) < 0)
+        return 3;
+    say("done\n");
+    return 0;
+}
