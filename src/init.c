@@ -2,7 +2,6 @@
 #include "init.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -105,7 +104,7 @@ bool lt_init(void)
     }
     /* Another thread is initializing: it takes microseconds. */
     while (atomic_load_explicit(&lt_state, memory_order_acquire) == LT_INITIALIZING)
-        sched_yield();
+        lt_yield();
     return atomic_load_explicit(&lt_state, memory_order_acquire) == LT_READY;
 }
 

@@ -20,13 +20,7 @@
 #include <time.h>
 
 #include "guard.h"
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
+#include "sandbox.h"
 
 /* Stripes come in groups, one group per 64 MiB region of the address
  * space (hashed into 2^GROUP_BITS groups), a stripe within its group by the
@@ -65,8 +59,8 @@ static struct entry first_tables[STRIPES][FIRST_CAP];
  * must not spin forever over a holder preempted on its own core. */
 static void wait_a_little(unsigned spins)
 {
-    if (spins < 64) {
-        cpu_relax();
+    if (spins < 64 || !lt_may_syscall()) { /* under seccomp: spin only */
+        lt_cpu_relax();
     } else if (spins < 80) {
         sched_yield();
     } else {

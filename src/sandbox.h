@@ -14,6 +14,7 @@
 #ifndef LT_SANDBOX_H
 #define LT_SANDBOX_H
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -33,6 +34,24 @@ static inline bool lt_may_syscall(void)
 {
     int s = atomic_load_explicit(&lt_sandbox, memory_order_relaxed);
     return s == LT_SANDBOX_NONE || (s == LT_SANDBOX_THREADS && lt_on_tracer_thread);
+}
+
+/* A spin-wait's hint to the core. */
+static inline void lt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* One turn of a wait for another thread: a yield to it, or under seccomp
+ * only the hint (a filter may kill on sched_yield). */
+static inline void lt_yield(void)
+{
+    if (lt_may_syscall())
+        sched_yield();
+    else
+        lt_cpu_relax();
 }
 
 #endif

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <semaphore.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -481,7 +480,7 @@ static void prepare_fork(void)
         return;
     atomic_store(&fork_pending, true);
     while (captures_in_flight())
-        sched_yield();
+        lt_yield();
     lt_cfi_lock(); /* no capture holds it now; a dlclose's lt_cfi_forget may */
     lt_stacks_lock();
     lt_live_lock_all();
