@@ -47,13 +47,13 @@ static bool before_confining(enum lt_sandbox scope)
     return true;
 }
 
-static void after_confining(bool confining, long rc)
+static void after_confining(bool confining, bool confined)
 {
     if (!confining)
         return;
     int saved = errno;
     lt_guard_enter();
-    lt_trigger_after_sandbox(rc == 0);
+    lt_trigger_after_sandbox(confined);
     lt_guard_leave();
     errno = saved;
 }
@@ -73,7 +73,7 @@ LT_EXPORT int prctl(int option, ...)
     }
     bool confining = before_confining(prctl_scope(option, a2, (const void *)a3));
     int rc = real(option, a2, a3, a4, a5);
-    after_confining(confining, rc);
+    after_confining(confining, rc == 0);
     return rc;
 }
 
@@ -97,6 +97,9 @@ LT_EXPORT long syscall(long number, ...)
                      before_confining(seccomp_scope((unsigned long)a1, (unsigned long)a2,
                                                     (const void *)a3));
     long rc = real(number, a1, a2, a3, a4, a5, a6);
-    after_confining(confining, rc);
+    /* A filter with a listener returns its descriptor; a TSYNC one that
+     * could not bind some thread returns that thread's id, and binds none. */
+    after_confining(confining,
+                    rc == 0 || (rc > 0 && ((unsigned long)a2 & SECCOMP_FILTER_FLAG_NEW_LISTENER)));
     return rc;
 }
