@@ -289,6 +289,34 @@ void lt_cfi_forget(void)
 void lt_cfi_lock(void) { pthread_mutex_lock(&miss_lock); }
 void lt_cfi_unlock(void) { pthread_mutex_unlock(&miss_lock); }
 
+static int open_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    struct found f = {.pc = 0};
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        lo = start < lo ? start : lo;
+        hi = end > hi ? end : hi;
+    }
+    found_object(&f, info->dlpi_addr, lo, hi, info->dlpi_name);
+    if (f.ok && lo < hi) {
+        pthread_mutex_lock(&miss_lock); /* after the loader's lock, as in a dlopen */
+        object_for(&f);
+        pthread_mutex_unlock(&miss_lock);
+    }
+    return 0;
+}
+
+void lt_cfi_open_all(void)
+{
+    dl_iterate_phdr(open_one, NULL);
+}
+
 struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
 {
     struct lt_frame_rule rule = {LT_RULE_UNKNOWN, false, 0, false, 0};

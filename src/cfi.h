@@ -79,6 +79,10 @@ uint64_t lt_cfi_pack(struct lt_frame_rule r);
 #define LT_CFI_RBP_OFFSET(w) ((int64_t)(int8_t)((w) >> 8) * 8)
 #define LT_CFI_CFA_OFFSET(w) ((int64_t)(w) >> 32)
 
+/* Opens the unwind rules of every object loaded now (before a seccomp
+ * filter, after which no file is opened: sandbox.h). */
+void lt_cfi_open_all(void);
+
 /* A library was unloaded: its addresses may be reused by another. */
 void lt_cfi_forget(void);
 

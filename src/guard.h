@@ -27,8 +27,11 @@ extern __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
  * its calls are the program's, only not recorded. The tracer proper (its
  * threads, start-up, exit, the fork handlers) holds LT_GUARD_TRACER: the
  * descriptors it makes are its own (see fdtable.c). A vfork child holds
- * LT_GUARD_VFORK until exec: it must not touch its parent's tables. */
-enum { LT_GUARD_HOOK = 1, LT_GUARD_TRACER = 2, LT_GUARD_VFORK = 3 };
+ * LT_GUARD_VFORK until exec: it must not touch its parent's tables. A thread
+ * in seccomp's strict mode holds LT_GUARD_STRICT for good: only read,
+ * write, exit and sigreturn are left to it, not even the mmap that growing
+ * a table takes. */
+enum { LT_GUARD_HOOK = 1, LT_GUARD_TRACER = 2, LT_GUARD_VFORK = 3, LT_GUARD_STRICT = 4 };
 
 static inline bool lt_in_tracer(void) { return lt_guard_flag != 0; }
 static inline bool lt_in_tracer_proper(void) { return lt_guard_flag == LT_GUARD_TRACER; }

@@ -17,6 +17,7 @@
 #include "stack.h"
 #include "stacks.h"
 #include "trigger.h"
+#include "walk.h"
 
 __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 _Atomic int lt_state = LT_UNINIT;
@@ -120,6 +121,7 @@ __attribute__((constructor)) static void lt_constructor(void)
     if (!lt_init())
         return;
     bool entered = lt_guard_enter();
+    lt_walk_learn_bounds(); /* the main thread's: a seccomp filter could forbid it later */
     lt_trigger_start_thread();
     lt_http_start_thread();
     if (entered)

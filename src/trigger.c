@@ -26,6 +26,7 @@
 #include "stacks.h"
 #include "symbolize.h"
 #include "thread_slot.h"
+#include "walk.h"
 
 /* The snapshot signal's handler counts a request and posts the semaphore
  * (both async-signal-safe); the snapshot thread waits on it. No descriptor:
@@ -435,8 +436,17 @@ void lt_trigger_before_sandbox(int scope)
     sandbox_before_call = atomic_load(&lt_sandbox);
     if (scope <= sandbox_before_call)
         return;
-    if (scope == LT_SANDBOX_THREADS)
-        lt_start_snapshot_thread();
+    /* What a confined thread could not do later: open every loaded object's
+     * unwind rules, learn this thread's stack bounds. */
+    lt_cfi_open_all();
+    lt_walk_learn_bounds();
+    if (scope == LT_SANDBOX_THREADS) {
+        /* the exit snapshot needs the thread, signal and interval or not */
+        if (!wake_ready && open_wake())
+            sem_init(&exit_done, 0, 0);
+        atomic_store(&lt_thread_wanted, false);
+        lt_trigger_start_thread();
+    }
     if (scope == LT_SANDBOX_ALL || !snapshot_running) {
         scope = LT_SANDBOX_ALL;
         paused_snapshot = snapshot_running;
@@ -519,10 +529,14 @@ static void after_fork_child(void)
     lt_stacks_reset_alloc();
     lt_retired_after_fork_child();
     /* The symbolizer (with its caches) is kept unless the parent was using
-     * it when it forked: every snapshot holds the snapshot lock. */
-    if (!lt_snapshot_after_fork_child())
+     * it when it forked: every snapshot holds the snapshot lock. Under
+     * seccomp the child lets both go unreleased: closing takes a system
+     * call. */
+    bool confined = atomic_load(&lt_sandbox) != LT_SANDBOX_NONE;
+    if (!lt_snapshot_after_fork_child() && !confined)
         lt_symbolize_forget();
-    lt_http_after_fork_child();
+    if (!confined)
+        lt_http_after_fork_child();
     snapshot_running = false;
     lt_tracer_threads_forget();
     atomic_store(&leader_gone, false);
@@ -531,7 +545,7 @@ static void after_fork_child(void)
     pthread_mutex_init(&pause_lock, NULL);
     /* Forked after a seccomp filter went in: the forking thread may be
      * under it, and so would be every thread of the child. */
-    if (atomic_load(&lt_sandbox) != LT_SANDBOX_NONE)
+    if (confined)
         atomic_store(&lt_sandbox, LT_SANDBOX_ALL);
     /* The parent's thread is the parent's: make our own. */
     else if (wake_ready && open_wake())

@@ -186,20 +186,37 @@ unfollowable:
     return -1;
 }
 
+/* The running thread's bounds, unless known or not to be learned now: on an
+ * alternate signal stack (pthread_getattr_np needs more stack than one may
+ * have), under seccomp (both take system calls: lt_walk_confined instead),
+ * while a fork is being prepared (LT_WALK_REFUSED). */
+static int learn_bounds_once(void)
+{
+    if (lt_likely(stack_hi != 0))
+        return 0;
+    if (!lt_may_syscall())
+        return -1;
+    stack_t ss;
+    if (on_alternate_stack(&ss))
+        return LT_WALK_FOREIGN;
+    if (!lt_capture_gate_enter())
+        return LT_WALK_REFUSED;
+    learn_stack_bounds();
+    lt_capture_gate_leave();
+    return 0;
+}
+
+void lt_walk_learn_bounds(void)
+{
+    learn_bounds_once();
+}
+
 LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
 {
     if (lt_unlikely(stack_hi == 0)) {
-        if (!lt_may_syscall())
-            return -1; /* the bounds take system calls: lt_walk_confined */
-        /* pthread_getattr_np needs more stack than an alternate signal stack
-         * may have: the bounds are learned on the thread's own stack. */
-        stack_t ss;
-        if (on_alternate_stack(&ss))
-            return LT_WALK_FOREIGN;
-        if (!lt_capture_gate_enter())
-            return LT_WALK_REFUSED;
-        learn_stack_bounds();
-        lt_capture_gate_leave();
+        int why = learn_bounds_once();
+        if (why != 0)
+            return why;
     }
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     if (stack_hi == 1 || !cache)

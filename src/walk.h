@@ -36,6 +36,10 @@ int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
  * -1 when the thread is not on its alternate stack. */
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
+/* Learns the running thread's stack bounds now, if not known yet: at
+ * start-up and before a seccomp filter, after which it could not. */
+void lt_walk_learn_bounds(void);
+
 /* Under seccomp (sandbox.h), where libunwind cannot be asked (it makes
  * system calls): the frames up to the first the walk cannot follow, or none
  * when the thread's stack cannot be bounded without a system call. */

@@ -31,10 +31,22 @@ expected_out() {
   echo x | "$v" "$1" 2>&1
 }
 
-# Confining one thread (prctl, or syscall(SYS_seccomp)): the tracer's
-# thread, which no filter binds, writes the signal snapshot and the exit
-# snapshot; both hold the leaks from before and after the filter, exact.
-for mode in prctl libc; do
+# confined_for_good MODE: the run of MODE ended as untraced, wrote no
+# snapshot and said why in one line (the endpoint's aside)
+confined_for_good() {
+  expect "$1: exit code" 0 "$rc"
+  expect "$1: output as untraced" "$(expected_out "$1")" "$(cat "$T/$1.out")"
+  expect "$1: no snapshot" "" "$(cd "$T" && ls p.* 2>/dev/null)"
+  expect "$1: one line says so" \
+    "leaktrace: process $vpid confines itself with seccomp: no snapshot is written from now on (a system call of the tracer's could get it killed)" \
+    "$(leaktrace_lines "$T/$1.err" | grep -v 'serving')"
+}
+
+# Confining one thread (prctl, syscall(SYS_seccomp), the same with a
+# listener, whose success returns a descriptor): the tracer's thread, which
+# no filter binds, writes the signal snapshot and the exit snapshot; both
+# hold the leaks from before and after the filter, exact.
+for mode in prctl libc listener; do
   start $mode
   snap_signal "$vpid" 1
   expect "$mode: the signal snapshot is written" 0 $?
@@ -73,6 +85,26 @@ expect "fork: only the parent's snapshot" "$(basename "$(profile "$vpid" 1)")" \
   "$(cd "$T" && ls p.*.heap.pb.gz)"
 check_site "$(profile "$vpid" 1)" in_sandbox 4 8000 4 8000
 
+# A child that execs after the filter: the new program inherits it, and
+# runs untraced (the library left LD_PRELOAD): the tracer's start-up would
+# have read files the filter forbids.
+rm -f "$T"/p.*
+start exec
+end exec
+expect "exec: exit code" 0 "$rc"
+expect "exec: output as untraced (the exec'd program said hello)" "$(expected_out exec)" \
+  "$(cat "$T/exec.out")"
+expect "exec: only the parent's snapshot" "$(basename "$(profile "$vpid" 1)")" \
+  "$(cd "$T" && ls p.*.heap.pb.gz)"
+
+# Strict mode (only read, write, exit and sigreturn left; the program ends
+# by SYS_exit): the hooks pass straight through from then on, and the
+# tracer's threads stop first, or the process would outlive its last thread.
+rm -f "$T"/p.*
+start strict
+end strict
+confined_for_good strict
+
 # Every thread confined (SECCOMP_FILTER_FLAG_TSYNC), the tracer's too, with
 # the HTTP endpoint on: its thread is stopped before the filter (it polls
 # every 200 ms), the signal is taken and ignored, and nothing is written.
@@ -81,10 +113,5 @@ LEAKTRACE_HTTP=127.0.0.1:$(free_port) start tsync
 kill -USR1 "$vpid"
 sleep 0.6
 end tsync
-expect "tsync: exit code" 0 "$rc"
-expect "tsync: output as untraced" "$(expected_out tsync)" "$(cat "$T/tsync.out")"
-expect "tsync: no snapshot" "" "$(cd "$T" && ls p.* 2>/dev/null)"
-expect "tsync: one line says so" \
-  "leaktrace: process $vpid confines itself with seccomp: no snapshot is written from now on (a system call of the tracer's could get it killed)" \
-  "$(leaktrace_lines "$T/tsync.err" | grep -v 'serving')"
+confined_for_good tsync
 finish

@@ -6,9 +6,14 @@
  *
  * MODE: prctl (a filter on the calling thread, PR_SET_SECCOMP), tsync (one
  * on every thread, seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC), libc (like
- * prctl, but through syscall(SYS_seccomp)), fork (prctl, then fork(): a
- * child that allocates and exits) or thread (prctl, then a thread that
- * leaks 5 blocks of 3000 bytes from in_thread()).
+ * prctl, but through syscall(SYS_seccomp)), listener (the same with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER: success returns a descriptor), fork
+ * (prctl, then fork(): a child that allocates and exits), exec (prctl, then a
+ * child that execs this program with the argument "hello", which says hello
+ * and exits), thread (prctl, then a thread that leaks 5 blocks of 3000 bytes
+ * from in_thread()) or strict (strict mode: only read, write, exit and
+ * sigreturn are left; it frees instead of allocating and ends by
+ * SYS_exit).
  *
  * Leaks 3 blocks of 1000 bytes from before_sandbox(), installs the filter,
  * leaks 4 blocks of 2000 bytes from in_sandbox(), writes "sandboxed", waits
@@ -65,14 +70,27 @@ static const int allowed[] = {
     SYS_wait4,         SYS_getrandom,
 };
 
-/* fork and thread modes also allow what glibc's fork() and pthread_create
- * make. */
+/* fork, exec and thread modes also allow what glibc's fork() and
+ * pthread_create make; exec mode what execve and the dynamic loader make. */
 static const int allowed_to_start[] = {SYS_clone, SYS_clone3, SYS_set_robust_list, SYS_rseq};
+static const int allowed_to_exec[] = {SYS_execve,   SYS_access,          SYS_arch_prctl,
+                                      SYS_openat,   SYS_pread64,         SYS_prlimit64,
+                                      SYS_ioctl,    SYS_set_tid_address};
 
-static struct sock_fprog make_filter(bool starting)
+static void allow(struct sock_filter *code, int *k, const int *list, int n)
 {
-    enum { N = sizeof allowed / sizeof allowed[0], S = sizeof allowed_to_start / sizeof(int) };
-    static struct sock_filter code[4 + 2 * (N + S) + 1];
+    for (int i = 0; i < n; i++) {
+        code[(*k)++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)list[i], 0, 1);
+        code[(*k)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
+}
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static struct sock_fprog make_filter(bool starting, bool execing)
+{
+    static struct sock_filter code[4 + 2 * (COUNT(allowed) + COUNT(allowed_to_start) +
+                                            COUNT(allowed_to_exec)) + 1];
     int k = 0;
     code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
                                              offsetof(struct seccomp_data, arch));
@@ -80,15 +98,11 @@ static struct sock_fprog make_filter(bool starting)
     code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
     code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
                                              offsetof(struct seccomp_data, nr));
-    for (int i = 0; i < N; i++) {
-        code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)allowed[i], 0, 1);
-        code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    }
-    for (int i = 0; starting && i < S; i++) {
-        code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-                                                 (unsigned)allowed_to_start[i], 0, 1);
-        code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    }
+    allow(code, &k, allowed, COUNT(allowed));
+    if (starting || execing)
+        allow(code, &k, allowed_to_start, COUNT(allowed_to_start));
+    if (execing)
+        allow(code, &k, allowed_to_exec, COUNT(allowed_to_exec));
     code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
     return (struct sock_fprog){(unsigned short)k, code};
 }
@@ -102,10 +116,15 @@ static void say(const char *s)
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "prctl";
+    if (strcmp(mode, "hello") == 0) {
+        say("hello from exec\n");
+        return 0;
+    }
     before_sandbox();
     say("before\n");
     bool forking = strcmp(mode, "fork") == 0, threading = strcmp(mode, "thread") == 0;
-    struct sock_fprog prog = make_filter(forking || threading);
+    bool execing = strcmp(mode, "exec") == 0;
+    struct sock_fprog prog = make_filter(forking || threading, execing);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         perror("sandbox: no_new_privs");
         return 2;
@@ -115,11 +134,36 @@ int main(int argc, char **argv)
         rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
     else if (strcmp(mode, "libc") == 0)
         rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+    else if (strcmp(mode, "listener") == 0)
+        rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) > 0 ? 0 : -1;
+    else if (strcmp(mode, "strict") == 0)
+        rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
     else
         rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
     if (rc != 0) {
         perror("sandbox: seccomp");
         return 2;
+    }
+    if (strcmp(mode, "strict") == 0) {
+        for (int i = 0; i < 3; i++)
+            free(sink[i]);
+        say("sandboxed\n");
+        char c;
+        if (read(STDIN_FILENO, &c, 1) < 0)
+            syscall(SYS_exit, 3);
+        say("done\n");
+        syscall(SYS_exit, 0);
+    }
+    if (execing) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/proc/self/exe", "sandbox", "hello", (char *)NULL);
+            _exit(127);
+        }
+        int status;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            say("exec failed\n");
     }
     if (forking) {
         pid_t pid = fork();
