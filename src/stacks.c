@@ -12,9 +12,12 @@
 #include "retired.h"
 #include "stack.h"
 
-#define MAX_STACKS (1u << 20) /* records are reserved, not committed, until used */
+/* Records, slots and frames are reserved, not committed, until used: about
+ * 300 MB of address space, which an RLIMIT_AS counts (a process that
+ * lowers its own below what it already has gets no more memory at all). */
+#define MAX_STACKS (1u << 19) /* 160 MiB of records */
 #define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
-#define FRAME_ARENA_WORDS (32u << 20) /* 256 MiB reserved */
+#define FRAME_ARENA_WORDS (16u << 20) /* 128 MiB: 32 frames a stack on average */
 
 struct lt_stack *lt_stacks_records;
 static _Atomic uint32_t *slots;

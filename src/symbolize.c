@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/auxv.h>
@@ -144,6 +145,19 @@ static const char *keep(char *s)
     return s;
 }
 
+/* The first n bytes of s, in the tracer's own memory (owned strings are
+ * let go with lt_raw_free: a program that brings its own malloc in its
+ * executable has libstdc++'s and libdw's allocations go to that one). */
+static char *raw_copy(const char *s, size_t n)
+{
+    char *copy = lt_raw_malloc(n + 1);
+    if (copy) {
+        memcpy(copy, s, n);
+        copy[n] = 0;
+    }
+    return copy;
+}
+
 /* "__libc_start_main@@GLIBC_2.34" is shown as "__libc_start_main" (the
  * versioned name stays the system name). */
 static const char *without_version(const char *sym)
@@ -151,12 +165,7 @@ static const char *without_version(const char *sym)
     const char *at = strchr(sym, '@');
     if (!at || at == sym)
         return sym;
-    char *plain = lt_raw_malloc((size_t)(at - sym) + 1);
-    if (!plain)
-        return sym;
-    memcpy(plain, sym, (size_t)(at - sym));
-    plain[at - sym] = 0;
-    const char *kept = keep(plain);
+    const char *kept = keep(raw_copy(sym, (size_t)(at - sym)));
     return kept ? kept : sym;
 }
 
@@ -172,9 +181,8 @@ static const char *demangle(const char *name)
         return name;
     int status = 0;
     char *d = cxa_demangle(name, NULL, NULL, &status);
-    const char *kept = status == 0 ? keep(d) : NULL;
-    if (status != 0)
-        free(d);
+    const char *kept = status == 0 && d ? keep(raw_copy(d, strlen(d))) : NULL;
+    free(d); /* the program's allocator's, as libstdc++'s malloc was */
     return kept ? kept : name;
 }
 
@@ -261,14 +269,40 @@ static bool report_loaded_objects(void)
     return dwfl_report_end(dwfl, NULL, NULL) == 0 && loaded_count > 0;
 }
 
+/* libdw reading debug information needs tens of megabytes, and does not
+ * survive running out of them (an RLIMIT_AS near what the process has: a
+ * crash in dwarf_getsrclines): without that much address space left, a
+ * snapshot gives addresses only (pprof symbolizes them from the files). */
+#define SYMBOLIZE_HEADROOM (64u << 20)
+
+static bool has_headroom(void)
+{
+    void *p = mmap(NULL, SYMBOLIZE_HEADROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    munmap(p, SYMBOLIZE_HEADROOM);
+    return true;
+}
+
 bool lt_symbolize_begin(void)
 {
+    if (!has_headroom())
+        return false;
     if (!dwfl)
         dwfl = dwfl_begin(&callbacks);
     if (!dwfl)
         return false;
     /* Modules already known and unchanged are kept, with their caches. */
     bool ok = report_loaded_objects();
+    if (!ok) {
+        /* Out of memory, most likely (an RLIMIT_AS): a half-reported Dwfl
+         * is not to be used again. Start afresh next time, the cached
+         * results dropped unreleased (they point into its modules). */
+        dwfl_end(dwfl);
+        lt_symbolize_forget();
+        return false;
+    }
     mapping_count = 0;
     /* The main program's mapping first: pprof names the profile after it. */
     Dwfl_Module *main_module = dwfl_addrmodule(dwfl, getauxval(AT_PHDR));
@@ -470,7 +504,7 @@ const struct lt_sym_mapping *lt_symbolize_mapping(int index)
 void lt_symbolize_end(void)
 {
     for (size_t i = 0; i < owned_count; i++)
-        free(owned[i]);
+        lt_raw_free(owned[i]);
     owned_count = 0;
 }
 

@@ -43,6 +43,7 @@ static uintptr_t own_lo, own_len;
  * by it. hi == 1 marks a thread whose bounds are unknown. */
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
+__thread int lt_walk_in_getattr __attribute__((tls_model("initial-exec")));
 
 /* Return addresses inside the tracer whose frame has the frame-pointer rule
  * (checked against the CFI once, then remembered here): the walk steps over
@@ -189,12 +190,14 @@ unfollowable:
 /* The running thread's bounds, unless known or not to be learned now: on an
  * alternate signal stack (pthread_getattr_np needs more stack than one may
  * have), under seccomp (both take system calls: lt_walk_confined instead),
- * while a fork is being prepared (LT_WALK_REFUSED). */
+ * inside pthread_getattr_np (it holds the lock it would take again), while
+ * a fork is being prepared (LT_WALK_REFUSED). -1: libunwind does this
+ * capture. */
 static int learn_bounds_once(void)
 {
     if (lt_likely(stack_hi != 0))
         return 0;
-    if (!lt_may_syscall())
+    if (!lt_may_syscall() || lt_walk_in_getattr)
         return -1;
     stack_t ss;
     if (on_alternate_stack(&ss))

@@ -36,6 +36,10 @@ int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
  * -1 when the thread is not on its alternate stack. */
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
+/* How deep the running thread is in pthread_getattr_np (hooks_thread.c):
+ * the bounds are not learned meanwhile. */
+extern __thread int lt_walk_in_getattr __attribute__((tls_model("initial-exec")));
+
 /* Learns the running thread's stack bounds now, if not known yet: at
  * start-up and before a seccomp filter, after which it could not. */
 void lt_walk_learn_bounds(void);

@@ -9,7 +9,7 @@
 source "$LT_TESTS/lib.sh"
 V=$LT_VICTIMS/fd_numbers
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 for redirect in "" "<&-"; do
   plain=$(eval "timeout 20 \"$V\" $redirect")
   echo "untraced ${redirect:-(stdin open)}: $plain"

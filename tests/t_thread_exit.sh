@@ -9,7 +9,7 @@ source "$LT_TESTS/lib_heap.sh"
 
 n=7 s=96 v=$LT_VICTIMS/thread_exit_main
 export TIMEOUT=20
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 timeout 20 "$v" main $n $s >"$T/plain.out" 2>&1
 expect "untraced exit code" 0 $?
