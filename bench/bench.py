@@ -674,7 +674,8 @@ def targets(s):
     if lt1.get("added_ns") and lt2.get("added_ns") is not None:
         r = lt2["added_ns"] / lt1["added_ns"]
         # Context: what a second thread costs the untraced loop itself on this
-        # machine (2 vCPUs may share a core), and the CPU-time view.
+        # machine (another job on the shared cores takes the second one), and the
+        # CPU-time view.
         cpu1, cpu2 = lt1.get("added_cpu_ns"), lt2.get("added_cpu_ns")
         n1, n2 = st1.get("none", {}).get("loop_ms"), st2.get("none", {}).get("loop_ms")
         extra = []
