@@ -223,7 +223,8 @@ int lt_fd_close_range(unsigned first, unsigned last,
     return rc;
 }
 
-/* Raw system calls: these must not come back through our own hooks. */
+/* Raw system calls: these must not come back through our descriptor hooks
+ * (syscall() is hooked too, but passes them straight through). */
 static int raw_fcntl(int fd, int cmd, long arg)
 {
     return (int)syscall(SYS_fcntl, fd, cmd, arg);

@@ -20,13 +20,24 @@
 _Atomic int lt_sandbox;
 __thread bool lt_on_tracer_thread __attribute__((tls_model("initial-exec")));
 
+static void *_Atomic real_prctl, *_Atomic real_syscall;
+
+void lt_sandbox_init(void)
+{
+    /* now, not on first use: that may be in a signal handler (a crash
+     * handler's syscall(SYS_tgkill)) or after strict mode, where dlsym is
+     * no call to make */
+    lt_resolve_next_once(&real_prctl, "prctl");
+    lt_resolve_next_once(&real_syscall, "syscall");
+}
+
 /* Whom a seccomp(2) call confines, or LT_SANDBOX_NONE when it installs
  * nothing: another operation, or one of libseccomp's probes (a strict mode
  * with flags, a filter with no program: the kernel refuses both). Strict
  * mode (*strict) binds the calling thread only, but the tracer's threads
  * stop for it too: the thread may end only by SYS_exit, and if it is the
  * last of the program's, theirs would keep the process alive. */
-static enum lt_sandbox seccomp_scope(unsigned long op, unsigned long flags, const void *prog,
+static enum lt_sandbox seccomp_scope(unsigned int op, unsigned int flags, const void *prog,
                                      bool *strict)
 {
     *strict = op == SECCOMP_SET_MODE_STRICT && flags == 0;
@@ -138,7 +149,6 @@ static void after_confining(bool confining, bool confined, bool strict)
 
 LT_EXPORT int prctl(int option, ...)
 {
-    static void *_Atomic real_prctl;
     va_list ap;
     va_start(ap, option);
     unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long),
@@ -161,7 +171,6 @@ LT_EXPORT int prctl(int option, ...)
  * ignores. */
 LT_EXPORT long syscall(long number, ...)
 {
-    static void *_Atomic real_syscall;
     va_list ap;
     va_start(ap, number);
     long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long),
@@ -173,14 +182,15 @@ LT_EXPORT long syscall(long number, ...)
         return -1;
     }
     bool strict = false;
-    bool confining = number == SYS_seccomp &&
-                     before_confining(seccomp_scope((unsigned long)a1, (unsigned long)a2,
+    /* the kernel reads the number, operation and flags as 32-bit */
+    bool confining = (int)number == SYS_seccomp &&
+                     before_confining(seccomp_scope((unsigned int)a1, (unsigned int)a2,
                                                     (const void *)a3, &strict));
     long rc = real(number, a1, a2, a3, a4, a5, a6);
     /* A filter with a listener returns its descriptor; a TSYNC one that
      * could not bind some thread returns that thread's id, and binds none. */
     after_confining(confining,
-                    rc == 0 || (rc > 0 && ((unsigned long)a2 & SECCOMP_FILTER_FLAG_NEW_LISTENER)),
+                    rc == 0 || (rc > 0 && ((unsigned int)a2 & SECCOMP_FILTER_FLAG_NEW_LISTENER)),
                     strict);
     return rc;
 }

@@ -12,9 +12,17 @@
 #include "resolve.h"
 #include "walk.h"
 
+static void *_Atomic real_getattr;
+
+void lt_walk_hooks_init(void)
+{
+    lt_resolve_next_once(&real_getattr, "pthread_getattr_np"); /* not first in a hook */
+}
+
+/* The count is the calling thread's, whichever thread it asks about: one
+ * asking about another only learns its own bounds later. */
 LT_EXPORT int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr)
 {
-    static void *_Atomic real_getattr;
     int (*real)(pthread_t, pthread_attr_t *) =
         lt_resolve_next_once(&real_getattr, "pthread_getattr_np");
     if (!real)

@@ -79,6 +79,8 @@ static int init_tables(void)
     }
     lt_heap_init();
     lt_new_init();
+    lt_sandbox_init();
+    lt_walk_hooks_init();
     lt_fd_init();
     lt_stack_open_fallback();
     lt_log_init();
@@ -93,7 +95,9 @@ bool lt_init(void)
     if (atomic_compare_exchange_strong(&lt_state, &expected, LT_INITIALIZING)) {
         bool entered = lt_guard_enter();
         lt_resolve_heap();
-        /* a process confined by seccomp before the tracer started stays untraced */
+        /* a filter installed before the tracer started (by a library's
+         * constructor) leaves it off; one inherited through exec goes
+         * unseen (the library leaves LD_PRELOAD before a filter: sandbox.h) */
         bool usable = lt_real.malloc && lt_real.free && lt_may_syscall();
         int state = usable ? init_tables() : LT_DISABLED;
         atomic_store_explicit(&lt_state, state, memory_order_release);

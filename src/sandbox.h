@@ -26,6 +26,9 @@ enum lt_sandbox {
 
 extern _Atomic int lt_sandbox;
 
+/* Resolves the real prctl and syscall (hooks_seccomp.c) at start-up. */
+void lt_sandbox_init(void);
+
 /* Set for the life of each of the tracer's own threads (snapshot, HTTP). */
 extern __thread bool lt_on_tracer_thread __attribute__((tls_model("initial-exec")));
 

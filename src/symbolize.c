@@ -264,9 +264,12 @@ static bool report_loaded_objects(void)
     loaded_count = 0;
     dl_iterate_phdr(collect_object, NULL);
     dwfl_report_begin(dwfl);
-    for (int i = 0; i < loaded_count; i++)
+    bool all = loaded_count > 0;
+    for (int i = 0; i < loaded_count; i++) {
         loaded[i].module = dwfl_report_module(dwfl, loaded[i].path, loaded[i].lo, loaded[i].hi);
-    return dwfl_report_end(dwfl, NULL, NULL) == 0 && loaded_count > 0;
+        all = all && loaded[i].module; /* NULL: out of memory, most likely */
+    }
+    return dwfl_report_end(dwfl, NULL, NULL) == 0 && all;
 }
 
 /* libdw reading debug information needs tens of megabytes, and does not

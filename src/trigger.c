@@ -457,12 +457,17 @@ void lt_trigger_before_sandbox(int scope)
     atomic_store(&lt_sandbox, scope);
 }
 
-/* The call failed: nothing was confined, and what stopped starts again. */
+/* The call failed: nothing was confined, and what stopped starts again,
+ * unless a thread was confined before (a TSYNC refused because another
+ * thread has a filter of its own): the tracer's threads could then only
+ * come back confined, and the process stays without snapshots. */
 void lt_trigger_after_sandbox(bool confined)
 {
     if (!confined && atomic_load(&lt_sandbox) != sandbox_before_call) {
-        int was = atomic_exchange(&lt_sandbox, sandbox_before_call);
-        if (was == LT_SANDBOX_ALL && sandbox_before_call == LT_SANDBOX_NONE && pause_depth == 0) {
+        bool stopped = atomic_load(&lt_sandbox) == LT_SANDBOX_ALL;
+        if (!stopped || sandbox_before_call == LT_SANDBOX_NONE)
+            atomic_store(&lt_sandbox, sandbox_before_call);
+        if (stopped && sandbox_before_call == LT_SANDBOX_NONE && pause_depth == 0) {
             if (paused_snapshot)
                 lt_trigger_start_thread();
             if (paused_http)

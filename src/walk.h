@@ -39,6 +39,8 @@ int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *ho
 /* How deep the running thread is in pthread_getattr_np (hooks_thread.c):
  * the bounds are not learned meanwhile. */
 extern __thread int lt_walk_in_getattr __attribute__((tls_model("initial-exec")));
+/* Resolves the real pthread_getattr_np (hooks_thread.c) at start-up. */
+void lt_walk_hooks_init(void);
 
 /* Learns the running thread's stack bounds now, if not known yet: at
  * start-up and before a seccomp filter, after which it could not. */

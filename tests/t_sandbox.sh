@@ -42,11 +42,12 @@ confined_for_good() {
     "$(leaktrace_lines "$T/$1.err" | grep -v 'serving')"
 }
 
-# Confining one thread (prctl, syscall(SYS_seccomp), the same with a
-# listener, whose success returns a descriptor): the tracer's thread, which
-# no filter binds, writes the signal snapshot and the exit snapshot; both
-# hold the leaks from before and after the filter, exact.
-for mode in prctl libc listener; do
+# Confining one thread (prctl, syscall(SYS_seccomp), the same with junk in
+# the operation's upper half, which the kernel ignores, or with a listener,
+# whose success returns a descriptor): the tracer's thread, which no filter
+# binds, writes the signal snapshot and the exit snapshot; both hold the
+# leaks from before and after the filter, exact.
+for mode in prctl libc high listener; do
   start $mode
   snap_signal "$vpid" 1
   expect "$mode: the signal snapshot is written" 0 $?

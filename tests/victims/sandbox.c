@@ -6,7 +6,8 @@
  *
  * MODE: prctl (a filter on the calling thread, PR_SET_SECCOMP), tsync (one
  * on every thread, seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC), libc (like
- * prctl, but through syscall(SYS_seccomp)), listener (the same with
+ * prctl, but through syscall(SYS_seccomp)), high (the same with junk in
+ * the operation's upper 32 bits, which the kernel ignores), listener (the same with
  * SECCOMP_FILTER_FLAG_NEW_LISTENER: success returns a descriptor), fork
  * (prctl, then fork(): a child that allocates and exits), exec (prctl, then a
  * child that execs this program with the argument "hello", which says hello
@@ -134,6 +135,8 @@ int main(int argc, char **argv)
         rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
     else if (strcmp(mode, "libc") == 0)
         rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+    else if (strcmp(mode, "high") == 0)
+        rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER | 1ul << 32, 0, &prog);
     else if (strcmp(mode, "listener") == 0)
         rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) > 0 ? 0 : -1;
     else if (strcmp(mode, "strict") == 0)
