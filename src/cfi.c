@@ -147,16 +147,17 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
  * loader's, which a child forked while another thread was in dlopen or
  * dlclose inherits held, so that its first allocation from code the parent
  * never ran would hang (t_dlclose). */
-static void locate(struct found *f)
+static bool locate(struct found *f)
 {
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
     struct dl_find_object dlfo;
     if (_dl_find_object((void *)f->pc, &dlfo) != 0 || !dlfo.dlfo_link_map)
-        return;
+        return false;
     found_object(f, dlfo.dlfo_link_map->l_addr, (uintptr_t)dlfo.dlfo_map_start,
                  (uintptr_t)dlfo.dlfo_map_end, dlfo.dlfo_link_map->l_name);
+    return true;
 #else
-    dl_iterate_phdr(find_object, f);
+    return dl_iterate_phdr(find_object, f) != 0;
 #endif
 }
 
@@ -223,12 +224,24 @@ static bool cfa_relative(const Dwarf_Op *ops, size_t nops, int32_t *offset)
     return false;
 }
 
+/* Code without unwind rules, in no loaded object (what a JIT made: node's
+ * V8, a JVM) or in one but covered by no rule (builtins a JIT embedded in
+ * the binary): stepped as if it kept frame pointers, as V8's code does and
+ * as libunwind assumes too, after checking every address it reads with a
+ * system call. The walk bounds its reads by the thread's stack anyway: a
+ * frame that does not keep rbp ends the stack or gives a wrong caller, as
+ * under libunwind. */
+static struct lt_frame_rule frame_pointer_rule(void)
+{
+    return (struct lt_frame_rule){LT_RULE_STEP, true, 16, true, -16};
+}
+
 static struct lt_frame_rule rule_from_cfi(Dwarf_CFI *cfi, uintptr_t addr)
 {
     struct lt_frame_rule r = {LT_RULE_UNKNOWN, false, 0, false, 0};
     Dwarf_Frame *frame;
     if (dwarf_cfi_addrframe(cfi, addr, &frame) != 0)
-        return r;
+        return frame_pointer_rule(); /* no rule covers it: code a JIT embedded (node's builtins) */
     Dwarf_Op *ops, mem[3];
     size_t nops;
     int32_t ra_offset;
@@ -324,7 +337,8 @@ struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
      * miss_lock is held: a thread in dlopen holds the former and may want
      * the latter. */
     struct found f = {.pc = pc};
-    locate(&f);
+    if (!locate(&f))
+        return frame_pointer_rule(); /* code a JIT made: not cached, it comes and goes */
     if (!f.ok)
         return rule;
     pthread_mutex_lock(&miss_lock);
