@@ -105,6 +105,12 @@ static const char *signal_name(int sig)
     return sigabbrev_np(sig) ? sigabbrev_np(sig) : "the snapshot signal";
 }
 
+/* Other signals to suggest: not the one that was just taken. */
+static const char *other_signals(int taken)
+{
+    return taken == SIGUSR2 ? "RTMIN+3 or RTMIN+4" : "USR2 or RTMIN+3";
+}
+
 /* Only over the default action: a disposition the process already has (an
  * ignore inherited through exec, as `trap '' USR1` or nohup set one; a
  * handler a constructor installed before ours) is the program's. */
@@ -113,9 +119,9 @@ static void install_signal_handler(void)
     struct sigaction sa;
     if (sigaction(lt_config.signal, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL) {
         lt_warn("the program %s %s already: signal snapshots are off in process %d; "
-                "choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)",
+                "choose another signal with LEAKTRACE_SIGNAL (e.g. %s)",
                 sa.sa_handler == SIG_IGN ? "ignores" : "handles", signal_name(lt_config.signal),
-                (int)getpid());
+                (int)getpid(), other_signals(lt_config.signal));
         return;
     }
     memset(&sa, 0, sizeof sa);
@@ -139,8 +145,8 @@ void lt_trigger_give_up_signal(int sig)
     if (!atomic_compare_exchange_strong(&signal_owned, &owned, false))
         return;
     lt_warn("the program handles %s itself: signal snapshots are off in process %d; "
-            "choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)",
-            signal_name(sig), (int)getpid());
+            "choose another signal with LEAKTRACE_SIGNAL (e.g. %s)",
+            signal_name(sig), (int)getpid(), other_signals(sig));
 }
 
 /* True if a snapshot was asked for; the caller holds the snapshot lock. */

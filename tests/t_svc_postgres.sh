@@ -108,7 +108,7 @@ expect "usr1: unreadable snapshot files (of $files, from $procs processes)" 0 "$
 # USR2 is not free either: the postmaster keeps it for its children.
 pg_start usr2 yes LEAKTRACE_SIGNAL=USR2
 expect "usr2: postgres takes USR2 too: the notice" \
-  "leaktrace: the program handles USR2 itself: signal snapshots are off in process $pm; choose another signal with LEAKTRACE_SIGNAL (e.g. USR2 or RTMIN+3)" \
+  "leaktrace: the program handles USR2 itself: signal snapshots are off in process $pm; choose another signal with LEAKTRACE_SIGNAL (e.g. RTMIN+3 or RTMIN+4)" \
   "$(leaktrace_lines "$T/usr2.err")"
 pg_stop usr2
 
