@@ -119,23 +119,33 @@ static void found_object(struct found *f, uintptr_t bias, uintptr_t lo, uintptr_
     snprintf(f->path, sizeof f->path, "%s", name);
 }
 
-#if !(defined(__GLIBC__) && __GLIBC_PREREQ(2, 35))
-static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+/* The span [*lo, *hi) of an object's loaded segments; true if one of them
+ * holds pc. */
+static bool load_span(const struct dl_phdr_info *info, uintptr_t pc, uintptr_t *lo,
+                      uintptr_t *hi)
 {
-    struct found *f = arg;
-    (void)size;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
     bool inside = false;
+    *lo = UINTPTR_MAX;
+    *hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD)
             continue;
         uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
-        inside = inside || (f->pc >= start && f->pc < end);
-        lo = start < lo ? start : lo;
-        hi = end > hi ? end : hi;
+        inside = inside || (pc >= start && pc < end);
+        *lo = start < *lo ? start : *lo;
+        *hi = end > *hi ? end : *hi;
     }
-    if (!inside)
+    return inside;
+}
+
+#if !(defined(__GLIBC__) && __GLIBC_PREREQ(2, 35))
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct found *f = arg;
+    (void)size;
+    uintptr_t lo, hi;
+    if (!load_span(info, f->pc, &lo, &hi))
         return 0;
     found_object(f, info->dlpi_addr, lo, hi, info->dlpi_name);
     return 1;
@@ -307,15 +317,8 @@ static int open_one(struct dl_phdr_info *info, size_t size, void *arg)
     (void)size;
     (void)arg;
     struct found f = {.pc = 0};
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
-        lo = start < lo ? start : lo;
-        hi = end > hi ? end : hi;
-    }
+    uintptr_t lo, hi;
+    load_span(info, 0, &lo, &hi);
     found_object(&f, info->dlpi_addr, lo, hi, info->dlpi_name);
     if (f.ok && lo < hi) {
         pthread_mutex_lock(&miss_lock); /* after the loader's lock, as in a dlopen */

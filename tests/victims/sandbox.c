@@ -114,6 +114,32 @@ static void say(const char *s)
         _exit(3);
 }
 
+static void exec_hello(void)
+{
+    execl("/proc/self/exe", "sandbox", "hello", (char *)NULL);
+    _exit(127);
+}
+
+static void allocate_and_exit(void)
+{
+    in_sandbox();
+    say("child\n");
+    exit(0);
+}
+
+/* Runs body in a forked child (it does not return) and says `failure`
+ * unless the child exits 0. */
+static void in_child(void (*body)(void), const char *failure)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        body();
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        say(failure);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "prctl";
@@ -157,29 +183,10 @@ int main(int argc, char **argv)
         say("done\n");
         syscall(SYS_exit, 0);
     }
-    if (execing) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            execl("/proc/self/exe", "sandbox", "hello", (char *)NULL);
-            _exit(127);
-        }
-        int status;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-            WEXITSTATUS(status) != 0)
-            say("exec failed\n");
-    }
-    if (forking) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            in_sandbox();
-            say("child\n");
-            exit(0);
-        }
-        int status;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-            WEXITSTATUS(status) != 0)
-            say("child failed\n");
-    }
+    if (execing)
+        in_child(exec_hello, "exec failed\n");
+    if (forking)
+        in_child(allocate_and_exit, "child failed\n");
     if (threading) {
         pthread_t t;
         if (pthread_create(&t, NULL, in_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
