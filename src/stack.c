@@ -26,7 +26,7 @@ struct addr_range { uintptr_t lo, hi; };
 static struct addr_range own_range, unwind_range;
 bool lt_stack_checking;
 
-static _Atomic unsigned long checked_fast, checked_fallback, checked_mismatch;
+static _Atomic unsigned long checked_fast, checked_joined, checked_fallback, checked_mismatch;
 
 struct range_query { uintptr_t addr; struct addr_range *out; };
 
@@ -113,13 +113,16 @@ static int libunwind_capture(uintptr_t *frames, int max)
     return keep_program_frames((const uintptr_t *)raw, n, frames, max);
 }
 
-static void compare_with_libunwind(const uintptr_t *frames, int n, int max)
+/* hash_right: the walk's hash is its frames'. */
+static void compare_with_libunwind(const uintptr_t *frames, int n, int max, bool hash_right)
 {
     uintptr_t expected[LT_DEPTH_MAX];
     int m = libunwind_capture(expected, max);
-    if (m == n && memcmp(frames, expected, (size_t)n * sizeof *frames) == 0)
+    if (m == n && memcmp(frames, expected, (size_t)n * sizeof *frames) == 0 && hash_right)
         return;
     atomic_fetch_add(&checked_mismatch, 1);
+    if (!hash_right)
+        lt_warn("unwind check: the fast walk's hash is not its frames'");
     int i = 0;
     while (i < n && i < m && frames[i] == expected[i])
         i++;
@@ -139,6 +142,7 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
 int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
                           const void *hook_frame)
 {
+    uint64_t walk_hash = *hash; /* the fast walk's, when n >= 0 */
     *hash = LT_STACK_HASH_SEED;
     if (!lt_may_syscall())
         return n == LT_WALK_REFUSED ? 0 : lt_walk_confined(frames, max, hash, hook_frame);
@@ -151,20 +155,23 @@ int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
     if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
         return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);
+    *hash = hash_of(frames, kept);
     if (lt_unlikely(lt_stack_checking)) {
         atomic_fetch_add(n >= 0 ? &checked_fast : &checked_fallback, 1);
+        if (n >= 0 && lt_walk_joined)
+            atomic_fetch_add(&checked_joined, 1);
         if (n >= 0)
-            compare_with_libunwind(frames, kept, max);
+            compare_with_libunwind(frames, kept, max, walk_hash == *hash);
     }
     lt_capture_gate_leave();
-    *hash = hash_of(frames, kept);
     return kept;
 }
 
 __attribute__((destructor)) static void report_unwind_check(void)
 {
     if (lt_stack_checking)
-        lt_warn("unwind check: %lu fast captures, %lu by libunwind, %lu mismatches",
-                atomic_load(&checked_fast), atomic_load(&checked_fallback),
-                atomic_load(&checked_mismatch));
+        lt_warn("unwind check: %lu fast captures (%lu through the thread's base), %lu by "
+                "libunwind, %lu mismatches",
+                atomic_load(&checked_fast), atomic_load(&checked_joined),
+                atomic_load(&checked_fallback), atomic_load(&checked_mismatch));
 }

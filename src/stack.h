@@ -13,13 +13,17 @@ void lt_stack_init(void);
 
 /* A stack's hash, built frame by frame as the walk finds them (cheaper than
  * a second pass over the frames when it is interned): start from
- * LT_STACK_HASH_SEED, fold every frame in order. One xor and one multiply
+ * LT_STACK_HASH_SEED, fold every frame in order. One add and one multiply
  * by an odd constant, both invertible: stacks of one depth differing in one
- * frame never collide. lt_stacks_intern mixes the high bits down. */
+ * frame never collide. Being linear, frames folded in from any h give
+ * h * K^n + (what they give from 0): the walk folds a run of frames it
+ * knows in advance in one step (walk.c). lt_stacks_intern mixes the high
+ * bits down. */
 #define LT_STACK_HASH_SEED 0x9E3779B97F4A7C15ull
+#define LT_STACK_HASH_K 0xff51afd7ed558ccdull
 static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
 {
-    return (h ^ pc) * 0xff51afd7ed558ccdull;
+    return (h + pc) * LT_STACK_HASH_K;
 }
 
 /* libunwind opens a pipe on its first use (it checks addresses by writing

@@ -17,12 +17,15 @@
  * about 25 each, stepped by frame pointer once the CFI has confirmed that
  * rule for the return address.
  *
- * Tried and measured worse (callgrind): a per-thread memo of the last walk,
- * whose frames a new walk replays where it enters a frame at the same sp and
- * ip, checking only the words the old walk read. Recording every walk and
- * checking costs 20-45 instructions a frame, about what it saves at the
- * 10-20 frames real programs have: perl +25% in the walk, the 20-deep storm
- * -7%. */
+ * A thread's stacks mostly share their outer frames (main and the libc
+ * start-up under it, a thread's start routine, an event loop). The walk
+ * records them once, as a "base" (below), and a later walk that reaches the
+ * base's first frame in the same state replays it after checking the stack
+ * words its steps read: a few instructions a frame instead of about 50.
+ * Recording is rare (a base is kept while walks join it), which is what an
+ * earlier per-thread memo of every walk got wrong: recording each walk for
+ * the next one cost about what replaying saved (perl +25% in the walk).
+ */
 #define _GNU_SOURCE
 #include "walk.h"
 
@@ -44,6 +47,7 @@ static uintptr_t own_lo, own_len;
 static __thread uintptr_t stack_lo __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
 __thread int lt_walk_in_getattr __attribute__((tls_model("initial-exec")));
+__thread bool lt_walk_joined __attribute__((tls_model("initial-exec")));
 
 /* Return addresses inside the tracer whose frame has the frame-pointer rule
  * (checked against the CFI once, then remembered here): the walk steps over
@@ -108,20 +112,164 @@ static bool on_alternate_stack(stack_t *ss)
     return sigaltstack(NULL, ss) == 0 && (ss->ss_flags & SS_ONSTACK);
 }
 
+/* The base: the outer part of the thread's last recorded stack, from the
+ * frame where a walk joins it (its ip, sp and, when a replayed step reads it
+ * before reloading it, bp) to the end of the stack. The walk from a frame is
+ * a function of that state, the words it reads from the stack and the rules
+ * of its return addresses: so a walk in the same state, finding the same
+ * words at the same places, under the same rule generation, would find the
+ * same frames, which are replayed instead. The base is per thread (no lock,
+ * and a hook never nests on its thread), so is the stack it describes.
+ *
+ * How many outer frames it takes (goal) adapts: a walk that misses it
+ * re-records it, no longer than what the two stacks share at their ends;
+ * every GROW_AFTER joins it tries one frame more. A thread whose stacks
+ * share too little (BASE_MAX_MISSES recordings, none joined) pauses for
+ * BASE_REST walks. */
+#define BASE_FRAMES 24
+#define BASE_WORDS 48
+#define BASE_MIN_GOAL 2
+#define GROW_AFTER 1024
+#define BASE_MAX_MISSES 32
+#define BASE_REST 65535
+
+struct base {
+    uintptr_t sp, ip, bp; /* the join state; sp 0: no base */
+    uint32_t generation;  /* lt_cfi_generation when recorded */
+    bool bp_needed;
+    uint8_t frames_n, words_n;
+    uint8_t goal;         /* frames the next base is to take (0: as many as it can) */
+    uint8_t misses;       /* recordings since the last join */
+    uint16_t joins;       /* since the last recording */
+    uint16_t rest;        /* walks to go before recording again */
+    uint32_t word_at[BASE_WORDS]; /* offsets from sp */
+    uintptr_t word[BASE_WORDS];
+    uintptr_t frames[BASE_FRAMES];
+    uint64_t hash_mult, hash_add; /* the frames fold h into h * mult + add */
+};
+
+static __thread struct base thread_base __attribute__((tls_model("initial-exec")));
+
+/* The words the base's steps read are where and what they were. Every
+ * offset was in [sp, hi) when recorded, and this thread's bounds do not
+ * change. */
+static inline bool base_holds(const struct base *b)
+{
+    for (unsigned i = 0; i < b->words_n; i++)
+        if (*(const uintptr_t *)(b->sp + b->word_at[i]) != b->word[i])
+            return false;
+    return true;
+}
+
+/* Appends the base's frames at out (as many as fit before end), folding
+ * them into *h. */
+static inline uintptr_t *replay(const struct base *b, uintptr_t *out, uintptr_t *end, uint64_t *h)
+{
+    if (lt_likely(b->frames_n <= end - out)) {
+        for (unsigned i = 0; i < b->frames_n; i++)
+            out[i] = b->frames[i];
+        *h = *h * b->hash_mult + b->hash_add;
+        return out + b->frames_n;
+    }
+    for (unsigned i = 0; out < end; i++) {
+        *out++ = b->frames[i];
+        *h = lt_stack_hash_step(*h, b->frames[i]);
+    }
+    return out;
+}
+
+/* Filled by a recording walk from the frame numbered join_index (0: the
+ * first the walk returns) on. */
+struct recorder {
+    struct base *base;
+    int join_index;
+    uintptr_t sp, ip, bp; /* the join state, published when the base is whole */
+    bool joined;          /* the walk is at or past the join frame */
+    bool bp_known;        /* bp has been reloaded since */
+    bool overflow;
+    bool bp_word_pending; /* the word bp was last reloaded from, not yet needed */
+    uintptr_t bp_word_at;
+};
+
+static void keep_word(struct recorder *rec, uintptr_t at, uintptr_t v)
+{
+    struct base *b = rec->base;
+    if (b->words_n == BASE_WORDS || at - rec->sp > UINT32_MAX) {
+        rec->overflow = true;
+        return;
+    }
+    b->word_at[b->words_n] = (uint32_t)(at - rec->sp);
+    b->word[b->words_n++] = v;
+}
+
+/* A word a step reads for the return address. */
+static inline uintptr_t read_word(struct recorder *rec, uintptr_t at)
+{
+    uintptr_t v = *(const uintptr_t *)at;
+    if (rec && rec->joined)
+        keep_word(rec, at, v);
+    return v;
+}
+
+/* A word a step reloads bp from: it matters only if bp is read before the
+ * next reload (most frames of code without frame pointers save rbp as any
+ * other register, and no rule reads it), so it is kept only then. */
+static inline uintptr_t read_bp_word(struct recorder *rec, uintptr_t at)
+{
+    if (rec && rec->joined) {
+        rec->bp_known = true;
+        rec->bp_word_pending = true;
+        rec->bp_word_at = at;
+    }
+    return *(const uintptr_t *)at;
+}
+
+static inline void note_bp_read(struct recorder *rec, uintptr_t bp)
+{
+    if (!rec || !rec->joined)
+        return;
+    if (!rec->bp_known)
+        rec->base->bp_needed = true;
+    if (rec->bp_word_pending) {
+        keep_word(rec, rec->bp_word_at, bp);
+        rec->bp_word_pending = false;
+    }
+}
+
+/* How a walk ended, for the base's bookkeeping. */
+enum walk_end {
+    END_FAILED,    /* gave up, or returned early: says nothing of the base */
+    END_TRUNCATED, /* max frames reached first */
+    END_NATURAL,   /* the stack's end, without the base */
+    END_JOINED,    /* through the base */
+};
+
+/* How a walk goes: `partial`: a frame it cannot follow ends the stack there
+ * instead of failing; `read_rules`: a rule not cached yet is read (else the
+ * frame cannot be followed); `join`: the thread's base, joined when met;
+ * `rec`: the base being recorded. Constants at every call, so that each
+ * walk compiles to a loop with only what it needs. */
+struct walk_mode {
+    bool partial, read_rules;
+    struct base *join;
+    struct recorder *rec;
+};
+
 /* The walk proper, every read bounded by [lo, hi). A frame it cannot follow
- * makes it give up (-1), or, when `partial`, end the stack there. A rule
- * not cached yet is read unless !read_rules (the frame then ends a partial
- * stack). Our own frames, at the top or further down, are left out: a
- * descriptor hook calls the real fopen, which allocates. */
+ * makes it give up (-1), or, when partial, end the stack there. Our own
+ * frames, at the top or further down, are left out: a descriptor hook calls
+ * the real fopen, which allocates. */
 static inline __attribute__((always_inline)) int
 walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
-             const struct lt_cfi_slot *cache, uintptr_t lo, uintptr_t hi, bool partial,
-             bool read_rules)
+             const struct lt_cfi_slot *cache, uintptr_t lo, uintptr_t hi, struct walk_mode mode,
+             enum walk_end *how)
 {
+    struct recorder *const rec = mode.rec;
     /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
      * the return address; the caller's sp is just above. */
     const uintptr_t *fp = hook_frame ? hook_frame : __builtin_frame_address(0);
     uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+    *how = END_FAILED;
     if (sp < lo || sp >= hi)
         return LT_WALK_FOREIGN;
     uintptr_t *out = frames, *const end = frames + max;
@@ -130,27 +278,48 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
      * the compiler would read them again on every frame. */
     const uintptr_t own_start = own_lo, own_size = own_len;
     uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
+    /* Frames lie at rising sp: past the base's sp, the walk cannot meet it. */
+    uintptr_t join_sp = UINTPTR_MAX;
+    if (mode.join && mode.join->sp && mode.join->generation == generation)
+        join_sp = mode.join->sp;
     for (;;) {
+        if (mode.join && lt_unlikely(sp >= join_sp)) {
+            const struct base *b = mode.join;
+            if (sp == join_sp && ip == b->ip && (!b->bp_needed || bp == b->bp) && base_holds(b)) {
+                out = replay(b, out, end, &h);
+                *how = END_JOINED;
+                goto done;
+            }
+            join_sp = UINTPTR_MAX;
+        }
+        if (rec && !rec->joined && out - frames == rec->join_index) {
+            rec->joined = true;
+            rec->ip = ip;
+            rec->sp = sp;
+            rec->bp = bp;
+        }
         if (ip - own_start >= own_size) { /* one unsigned compare: not ours */
             *out++ = ip;
             h = lt_stack_hash_step(h, ip);
-            if (out == end)
-                break;
+            if (out == end) {
+                *how = END_TRUNCATED;
+                goto done;
+            }
         } else if (atomic_load_explicit(&own_fp_frames[own_slot(ip)], memory_order_relaxed) == ip) {
             /* CFA = rbp + 16, the caller's rbp at rbp, the return address above */
+            note_bp_read(rec, bp);
             if (bp < sp || bp > hi - 16) /* the frame's two words inside [sp, hi) */
                 goto unfollowable;
-            const uintptr_t *frame = (const uintptr_t *)bp;
-            ip = frame[1];
+            ip = read_word(rec, bp + 8);
             sp = bp + 16;
-            bp = frame[0];
+            bp = read_bp_word(rec, bp);
             if (ip == 0)
                 break;
             continue;
         }
         uint64_t w = lt_cfi_cached(cache, ip - 1);
         if (lt_unlikely(LT_CFI_KIND(w) != LT_RULE_STEP)) { /* a miss (0) is not a step */
-            if (w == 0 && !read_rules)
+            if (w == 0 && !mode.read_rules)
                 goto unfollowable;
             if (w == 0)
                 w = rule_on_miss(ip);
@@ -161,6 +330,8 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
             if (LT_CFI_KIND(w) != LT_RULE_STEP)
                 goto unfollowable;
         }
+        if (LT_CFI_FROM_RBP(w))
+            note_bp_read(rec, bp);
         uintptr_t cfa = (LT_CFI_FROM_RBP(w) ? bp : sp) + (uintptr_t)LT_CFI_CFA_OFFSET(w);
         if (cfa < sp + 8 || cfa > hi) /* callers' frames lie above, inside the stack */
             goto unfollowable;
@@ -169,22 +340,90 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
             uintptr_t at = cfa + (uintptr_t)LT_CFI_RBP_OFFSET(w);
             if (at < sp)
                 goto unfollowable;
-            bp = *(uintptr_t *)at;
+            bp = read_bp_word(rec, at);
         }
-        ip = *(uintptr_t *)(cfa - 8);
+        ip = read_word(rec, cfa - 8);
         sp = cfa;
         if (ip == 0)
             break;
     }
+    *how = END_NATURAL; /* the loop breaks at the stack's end */
 done:
-    if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
+    if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation) {
+        *how = END_FAILED;
         return -1; /* a library went away meanwhile: a rule read may be another's */
+    }
     *hash = h;
     return (int)(out - frames);
 unfollowable:
-    if (partial)
+    if (mode.partial)
         goto done;
     return -1;
+}
+
+/* How many frames two stacks share at their outer ends. */
+static unsigned shared_outer_frames(const uintptr_t *a, unsigned na, const uintptr_t *b,
+                                    unsigned nb)
+{
+    unsigned n = 0;
+    while (n < na && n < nb && a[na - 1 - n] == b[nb - 1 - n])
+        n++;
+    return n;
+}
+
+/* A walk of n frames ended at the stack's end without joining the base:
+ * record a new base by walking again, into the same frames (the walk is the
+ * same, so it writes what is there). False when the second walk did not
+ * find the same stack (a library went away in between): the frames are
+ * then not to be trusted. */
+static __attribute__((noinline, cold)) bool
+record_base(uintptr_t *frames, int max, int n, const void *hook_frame,
+            const struct lt_cfi_slot *cache)
+{
+    struct base *b = &thread_base;
+    uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
+    unsigned goal = b->goal;
+    if (b->sp && b->generation == generation) {
+        /* missed: the next base takes less, and no more than both stacks share */
+        unsigned shared = shared_outer_frames(frames, (unsigned)n, b->frames, b->frames_n);
+        goal = shared < goal ? shared : goal - 1;
+    }
+    b->sp = 0;
+    if (++b->misses > BASE_MAX_MISSES) { /* this thread's stacks share too little */
+        b->misses = 0;
+        b->rest = BASE_REST;
+        return true;
+    }
+    if (goal < BASE_MIN_GOAL)
+        goal = BASE_FRAMES; /* start over from this stack */
+    if (goal > (unsigned)n)
+        goal = (unsigned)n;
+    b->goal = (uint8_t)goal;
+    b->joins = 0;
+    b->words_n = 0;
+    b->bp_needed = false;
+    b->generation = generation;
+    struct recorder rec = {.base = b, .join_index = n - (int)goal};
+    uint64_t hash;
+    enum walk_end how;
+    int m = walk_between(frames, max, &hash, hook_frame, cache, stack_lo, stack_hi,
+                         (struct walk_mode){.read_rules = true, .rec = &rec}, &how);
+    if (m != n || how != END_NATURAL)
+        return false;
+    if (!rec.joined || rec.overflow)
+        return true; /* no base this time */
+    b->frames_n = (uint8_t)goal;
+    b->hash_mult = 1;
+    b->hash_add = 0;
+    for (unsigned i = 0; i < goal; i++) {
+        b->frames[i] = frames[rec.join_index + (int)i];
+        b->hash_mult *= LT_STACK_HASH_K;
+        b->hash_add = lt_stack_hash_step(b->hash_add, b->frames[i]);
+    }
+    b->ip = rec.ip;
+    b->bp = rec.bp;
+    b->sp = rec.sp;
+    return true;
 }
 
 /* The running thread's bounds, unless known or not to be learned now: on an
@@ -224,7 +463,24 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
     const struct lt_cfi_slot *cache = atomic_load_explicit(&lt_cfi_cache, memory_order_acquire);
     if (stack_hi == 1 || !cache)
         return -1;
-    return walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi, false, true);
+    struct base *b = &thread_base;
+    enum walk_end how;
+    int n = walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi,
+                         (struct walk_mode){.read_rules = true, .join = b}, &how);
+    lt_walk_joined = how == END_JOINED;
+    if (how == END_JOINED) {
+        if (lt_unlikely(++b->joins == GROW_AFTER) && b->goal < BASE_FRAMES) {
+            b->goal++; /* try one frame more: the next walk records it */
+            b->sp = 0;
+        }
+        b->misses = 0;
+    } else if (how == END_NATURAL) {
+        if (b->rest)
+            b->rest--;
+        else if (!record_base(frames, max, n, hook_frame, cache))
+            return -1;
+    }
+    return n;
 }
 
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
@@ -235,7 +491,9 @@ int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *ho
         return -1;
     uintptr_t lo = (uintptr_t)ss.ss_sp;
     /* no rule is read there: that takes more stack than such a stack has */
-    return walk_between(frames, max, hash, hook_frame, cache, lo, lo + ss.ss_size, true, false);
+    enum walk_end how;
+    return walk_between(frames, max, hash, hook_frame, cache, lo, lo + ss.ss_size,
+                        (struct walk_mode){.partial = true}, &how);
 }
 
 /* A thread under seccomp whose bounds were never learned (they take system
@@ -257,6 +515,9 @@ int lt_walk_confined(uintptr_t *frames, int max, uint64_t *hash, const void *hoo
         if (hi <= lo || hi - lo > CONFINED_MAX_DEPTH)
             return 0;
     }
-    int n = cache ? walk_between(frames, max, hash, hook_frame, cache, lo, hi, true, true) : -1;
+    enum walk_end how;
+    int n = cache ? walk_between(frames, max, hash, hook_frame, cache, lo, hi,
+                                 (struct walk_mode){.partial = true, .read_rules = true}, &how)
+                  : -1;
     return n < 0 ? 0 : n;
 }

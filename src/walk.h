@@ -3,6 +3,7 @@
 #ifndef LT_WALK_H
 #define LT_WALK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Leading frames of the tracer's own, at most (the hook, the recorder, the
@@ -35,6 +36,10 @@ int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
  * SIGSTKSZ).
  * -1 when the thread is not on its alternate stack. */
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
+
+/* Whether the running thread's last fast walk replayed the thread's base
+ * of outer frames (walk.c), for LEAKTRACE_UNWIND_CHECK's count. */
+extern __thread bool lt_walk_joined __attribute__((tls_model("initial-exec")));
 
 /* How deep the running thread is in pthread_getattr_np (hooks_thread.c):
  * the bounds are not learned meanwhile. */

@@ -5,7 +5,9 @@
 export LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 LEAKTRACE_REPORT=0
 
 # check NAME COMMAND...: the program's output is unchanged, every capture
-# mostly took the fast path, and none differs from libunwind.
+# mostly took the fast path, and none differs from libunwind. Sets fast
+# (captures by the fast walk) and joined (those that replayed the thread's
+# base of outer frames).
 check() {
   local name=$1; shift
   local want got
@@ -14,17 +16,20 @@ check() {
   expect "$name: output unchanged" "$want" "$got"
   local line
   line=$(grep 'unwind check:' "$T/err" | tail -n 1)
-  local fast=$(sed -n 's/.*check: \([0-9]*\) fast.*/\1/p' <<<"$line")
+  fast=$(sed -n 's/.*check: \([0-9]*\) fast.*/\1/p' <<<"$line")
   expect "$name: no stack differs from libunwind's" 0 "$(sed -n 's/.* \([0-9]*\) mismatches$/\1/p' <<<"$line")"
   local slow=$(sed -n 's/.* \([0-9]*\) by libunwind.*/\1/p' <<<"$line")
   # Frames without a simple CFA rule (signal frames, expression rules) go to
   # libunwind, exactly; they must stay the exception.
   expect_true "$name: the fast path took over 90% ($fast fast, $slow by libunwind)" \
     test "${fast:-0}" -gt 0 -a $((${slow:-1} * 10)) -le "${fast:-0}"
+  joined=$(sed -n "s/.*(\([0-9]*\) through the thread's base).*/\1/p" <<<"$line")
 }
 
 check "C victim" "$LT_VICTIMS/http_grow" 50 100 2 10
 check "threads" "$LT_VICTIMS/heap_threads" 4 50 64 2000 1
+expect_true "threads: most captures replay their thread's outer frames ($joined of $fast)" \
+  test $((joined * 2)) -gt "$fast"
 # heap_new checks the sizes of its types against its arguments: ask it first.
 sizes=$("$LT_VICTIMS/heap_new" 0 0 0 0 2>&1 | sed -n 's/sizeof(Obj) = \([0-9]*\), sizeof(Aligned) = \([0-9]*\)/\1 \2/p')
 check "C++" "$LT_VICTIMS/heap_new" 20 64 $sizes
@@ -34,6 +39,22 @@ seq 1 3000 | sort -R >"$T/a"; seq 2000 5000 | sort -R >"$T/b"
 check "descriptor hooks" sort -n -u "$T/a" "$T/b"
 check "python3" python3 -c 'import json; print(len(json.dumps([str(i) for i in range(20000)])))'
 check "perl" perl -e 'my %h; $h{$_} = [1 .. 5] for 1 .. 20000; print scalar(keys %h), "\n"'
+expect_true "perl: most captures replay the thread's outer frames ($joined of $fast)" \
+  test $((joined * 2)) -gt "$fast"
+# A walk replays the thread's base of outer frames only where the stack
+# holds what it held when the base was recorded: two chains alike down to
+# the frame where the walk meets the base (same sp, same return address),
+# told apart only by the return address below it. Long runs of the left one
+# grow the base over the whole stack, then a right call meets it.
+runs=20 left=5000 s=16
+for v in unwind_shared_base unwind_shared_base_O2; do
+  check "$v" "$LT_VICTIMS/$v" $runs $left $s
+  expect_true "$v: most captures replay the base ($joined of $fast)" test $((joined * 2)) -gt "$fast"
+  LEAKTRACE_AT_EXIT=1 run_traced $v "$LT_VICTIMS/$v" $runs $left $s
+  p=$(profile $vpid 1)
+  expect "$v: inuse_space through from_left" $((runs * left * s)) "$(total "$p" inuse_space from_left)"
+  expect "$v: inuse_space through from_right" $((runs * s)) "$(total "$p" inuse_space from_right)"
+done
 # A frame over 1 MiB (CFA = rsp + 1.2 MB, built without frame pointers):
 # its rule's offset once lost its high bits on the rule-miss path, and every
 # walk through it went astray (2 frames instead of 6, silently).
