@@ -29,6 +29,7 @@ struct lt_config {
     uint64_t sample;           /* mean bytes between samples; 0: exact */
     bool fd;
     char http[256];            /* HOST:PORT, empty: off */
+    bool http_allow_remote;    /* LEAKTRACE_HTTP_ALLOW_REMOTE: serve beyond loopback */
     bool quiet;
     bool report;               /* leak report on stderr at exit */
     int symbolize;             /* LT_SYMBOLIZE_* */

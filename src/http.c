@@ -103,8 +103,7 @@ void lt_http_init(void)
         host[n - 1] = 0;
         memmove(host, host + 1, n - 1);
     }
-    const char *allow = getenv("LEAKTRACE_HTTP_ALLOW_REMOTE");
-    listen_fd = bind_endpoint(host, port, allow && strcmp(allow, "1") == 0);
+    listen_fd = bind_endpoint(host, port, lt_config.http_allow_remote);
     if (listen_fd >= 0)
         lt_info("serving profiles at http://%s/debug/pprof/", lt_config.http);
 }

@@ -20,13 +20,15 @@ static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned snapshot_seq;
 
 /* Creates tmp exclusively (never through a link: O_EXCL refuses any existing
- * name), writes, then renames over path. A symlink at path is refused. */
-static bool write_file_atomically(const char *path, const struct lt_buf *data)
+ * name), writes, then renames over path. A symlink at path is refused. On
+ * failure, why says what went wrong. */
+static bool write_file_atomically(const char *path, const struct lt_buf *data, char *why,
+                                  size_t cap)
 {
     char tmp[NAME_MAX_LEN + 8];
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-        lt_warn("refusing to write %s: it is a symbolic link", path);
+        snprintf(why, cap, "refusing to write %s: it is a symbolic link", path);
         return false;
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -34,7 +36,7 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data)
     if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a killed run */
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        lt_warn("cannot create %s: %s", tmp, strerror(errno));
+        snprintf(why, cap, "cannot create %s: %s", tmp, strerror(errno));
         return false;
     }
     bool ok = lt_write_all(fd, data->data, data->len, false);
@@ -45,20 +47,20 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data)
         ok = false;
     }
     if (!ok) {
-        lt_warn("cannot write %s: %s", path, strerror(err));
+        snprintf(why, cap, "cannot write %s: %s", path, strerror(err));
         unlink(tmp);
     }
     return ok;
 }
 
-static bool write_profile(enum lt_profile_kind kind, const char *path)
+static bool write_profile(enum lt_profile_kind kind, const char *path, char *why, size_t cap)
 {
     struct lt_buf gz = {0};
     bool ok = lt_profile_build(kind, NULL, &gz);
     if (!ok)
-        lt_warn("out of memory while building %s", path);
+        snprintf(why, cap, "out of memory while building %s", path);
     else
-        ok = write_file_atomically(path, &gz);
+        ok = write_file_atomically(path, &gz, why, cap);
     lt_buf_release(&gz);
     return ok;
 }
@@ -108,11 +110,16 @@ const char *lt_snapshot_write(void)
     unsigned seq = ++snapshot_seq;
     snapshot_path(heap_path, "heap", pid, seq);
     snapshot_path(fd_path, "fd", pid, seq);
-    bool ok = write_profile(LT_PROFILE_HEAP, heap_path);
-    if (lt_config.fd)
-        ok = write_profile(LT_PROFILE_FD, fd_path) && ok;
-    if (!ok) {
-        lt_warn("snapshot %04u of process %d is incomplete (see above)", seq, pid);
+    /* One line for a failed snapshot, naming its SEQ and what failed; after
+     * the heap file, the fd file is not tried (the same directory would
+     * refuse it again). */
+    char why[NAME_MAX_LEN + 128];
+    if (!write_profile(LT_PROFILE_HEAP, heap_path, why, sizeof why)) {
+        lt_warn("snapshot %04u of process %d not written: %s", seq, pid, why);
+        return NULL;
+    }
+    if (lt_config.fd && !write_profile(LT_PROFILE_FD, fd_path, why, sizeof why)) {
+        lt_warn("snapshot %04u of process %d is incomplete: %s", seq, pid, why);
         return NULL;
     }
     lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");

@@ -111,27 +111,47 @@ static const char *other_signals(int taken)
     return taken == SIGUSR2 ? "RTMIN+3 or RTMIN+4" : "USR2 or RTMIN+3";
 }
 
-/* Only over the default action: a disposition the process already has (an
- * ignore inherited through exec, as `trap '' USR1` or nohup set one; a
- * handler a constructor installed before ours) is the program's. */
+static bool take_signal(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_snapshot_signal;
+    sa.sa_flags = SA_RESTART; /* the program's system calls carry on */
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, NULL) == 0;
+}
+
+/* The program's disposition of sig, unless it is the default action: an
+ * ignore inherited through exec (`trap '' USR1`, nohup), a handler a
+ * constructor installed before ours. The tracer takes only the default. */
+static bool program_has(int sig, struct sigaction *sa)
+{
+    return sigaction(sig, NULL, sa) == 0 && sa->sa_handler != SIG_DFL;
+}
+
 static void install_signal_handler(void)
 {
     struct sigaction sa;
-    if (sigaction(lt_config.signal, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL) {
+    if (program_has(lt_config.signal, &sa)) {
         lt_warn("the program %s %s already: signal snapshots are off in process %d; "
                 "choose another signal with LEAKTRACE_SIGNAL (e.g. %s)",
                 sa.sa_handler == SIG_IGN ? "ignores" : "handles", signal_name(lt_config.signal),
                 (int)getpid(), other_signals(lt_config.signal));
         return;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_snapshot_signal;
-    sa.sa_flags = SA_RESTART; /* the program's system calls carry on */
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(lt_config.signal, &sa, NULL) != 0)
-        lt_warn("cannot install the snapshot signal handler: %s", strerror(errno));
-    else
-        atomic_store(&signal_owned, true);
+    if (!take_signal(lt_config.signal)) {
+        /* config.c refuses the signals known to be refused; one the kernel or
+         * libc refuses all the same falls back to the default */
+        int err = errno;
+        if (lt_config.signal == SIGUSR1 || program_has(SIGUSR1, &sa) || !take_signal(SIGUSR1)) {
+            lt_warn("cannot install the snapshot signal handler: %s", strerror(err));
+            return;
+        }
+        lt_warn("LEAKTRACE_SIGNAL=%s: cannot install a handler (%s); using USR1",
+                signal_name(lt_config.signal), strerror(err));
+        lt_config.signal = SIGUSR1;
+    }
+    atomic_store(&signal_owned, true);
 }
 
 bool lt_trigger_owns_signal(int sig)

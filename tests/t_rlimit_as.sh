@@ -15,7 +15,7 @@ for mb in 100 400; do
     check_site "$(profile $vpid 1)" leak_after_limit $n $((n * s)) $n $((n * s))
   else
     expect "$mb MB: no profile, and a line says why" 1 \
-      "$(grep -c "^leaktrace: out of memory while building $(profile $vpid 1)$" "$T/as$mb.err")"
+      "$(grep -c "^leaktrace: snapshot 0001 of process $vpid not written: out of memory while building $(profile $vpid 1)$" "$T/as$mb.err")"
   fi
 done
 # With room to spare, the profile is whole.

@@ -21,7 +21,19 @@ expect "exit code" $code "$rc"
 expect_true "program output unchanged" cmp -s "$T/plain.out" "$T/missing.out"
 expect_true "error line naming SEQ 0001" names_seq "$T/missing.err" $vpid 1
 expect "'wrote' lines" 0 "$(grep -c '^leaktrace: wrote' "$T/missing.err")"
+# said at start-up (most runs snapshot only at exit), then one line for
+# the lost snapshot (it was three: each file's, then the snapshot's)
+expect "the lines" "leaktrace: LEAKTRACE_OUT=/nonexistent/dir/p: /nonexistent/dir: No such file or directory; snapshots cannot be written there
+leaktrace: snapshot 0001 of process $vpid not written: cannot create /nonexistent/dir/p.$vpid.0001.heap.pb.gz.tmp: No such file or directory" \
+  "$(leaktrace_lines "$T/missing.err")"
 cat "$T/missing.err"
+
+echo "--- LEAKTRACE_OUT naming a directory (out/, .): files named leaktrace.* inside it"
+mkdir "$T/outdir" "$T/cwd"
+LEAKTRACE_OUT=$T/outdir/ LEAKTRACE_FD=0 IN=$T/cmds run_traced slash "$v"
+expect "out/: the files" "leaktrace.$vpid.0001.heap.pb.gz" "$(ls -A "$T/outdir")"
+(cd "$T/cwd" && LEAKTRACE_OUT=. LEAKTRACE_FD=0 IN=$T/cmds run_traced dot "$v")
+expect ".: the files" "leaktrace.$(cat "$T/dot.pid").0001.heap.pb.gz" "$(ls -A "$T/cwd")"
 
 echo "--- read-only output directory"
 mkdir -m 0555 "$T/ro"

@@ -68,6 +68,17 @@ done
 expect "death by SIGTERM passes through" $((128 + 15)) $rc
 timeout 30 "$W" --quiet -- "$T/no-such-command" 2>/dev/null
 expect "command not found" 127 $?
+err=$(timeout 30 "$W" --quiet -- no-such-command-$$ 2>&1)
+expect "command not found in PATH: status" 127 $?
+expect "command not found in PATH: the line" "leaktrace: no-such-command-$$: command not found" "$err"
+# A static program ignores LD_PRELOAD: the wrapper says so, then runs it.
+if printf 'int main(void) { return 3; }\n' | cc -static -x c -o "$T/static" - 2>/dev/null; then
+  err=$(timeout 30 "$W" --quiet -- "$T/static" 2>&1)
+  expect "static program: its status" 3 $?
+  expect "static program: the line" "leaktrace: $T/static is statically linked: the library cannot be loaded into it (no profiles; the snapshot signal would end it)" "$err"
+else
+  echo "SKIP static program: no static libc to link one"
+fi
 touch "$T/not-executable"
 timeout 30 "$W" --quiet -- "$T/not-executable" 2>/dev/null
 expect "command not executable" 126 $?
