@@ -275,7 +275,14 @@ static void load_http(void)
         return;
     const char *colon = strrchr(v, ':');
     long port;
-    if (!colon || colon == v || !parse_long(colon + 1, &port) || port < 1 || port > 65535 ||
+    if (colon == v) { /* Go's ":6060" serves every interface: not without saying so */
+        bad_value("LEAKTRACE_HTTP", v,
+                  "no host (give 127.0.0.1 for this host only, or 0.0.0.0 with "
+                  "LEAKTRACE_HTTP_ALLOW_REMOTE=1 for all interfaces)",
+                  "no endpoint");
+        return;
+    }
+    if (!colon || !parse_long(colon + 1, &port) || port < 1 || port > 65535 ||
         strlen(v) >= sizeof lt_config.http) {
         bad_value("LEAKTRACE_HTTP", v, "expected HOST:PORT", "no endpoint");
         return;

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
@@ -35,6 +36,26 @@ static void consider(struct site *top, struct site candidate)
     }
 }
 
+/* A frame without a name: its address, and where it lies in its object
+ * (what addr2line or a debugger wants: file+offset), when known. */
+static void print_unnamed(int shown, uintptr_t site, int mapping)
+{
+    const struct lt_sym_mapping *m = mapping >= 0 ? lt_symbolize_mapping(mapping) : NULL;
+    if (m && m->path && m->path[0] && site >= m->start && site < m->limit) {
+        const char *base = strrchr(m->path, '/');
+        lt_info("      #%d %#lx (%s+%#lx)", shown, (unsigned long)site, base ? base + 1 : m->path,
+                (unsigned long)(site - m->start + m->offset));
+    } else {
+        lt_info("      #%d %#lx", shown, (unsigned long)site);
+    }
+}
+
+/* "1 object", "2 objects" */
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 static void print_frames(const struct lt_stack *s, bool symbolize)
 {
     int shown = 0;
@@ -44,7 +65,7 @@ static void print_frames(const struct lt_stack *s, bool symbolize)
         int mapping, retired = lt_retired_find(site, s->generation);
         int n = symbolize ? lt_symbolize_pc(site, retired, lines, REPORT_FRAMES, &mapping) : 0;
         if (n == 0)
-            lt_info("      #%d %#lx", shown++, (unsigned long)site);
+            print_unnamed(shown++, site, symbolize ? mapping : -1);
         for (int k = 0; k < n && shown < REPORT_FRAMES; k++) {
             if (lines[k].file)
                 lt_info("      #%d %s %s:%ld", shown++, lines[k].function, lines[k].file,
@@ -75,12 +96,14 @@ void lt_report_at_exit(const char *heap_path)
     }
     if (stacks == 0)
         return; /* nothing live: nothing to report, as LeakSanitizer */
-    lt_info("%lld bytes in %lld objects still live at exit, from %u call stacks; the largest:",
-            (long long)bytes, (long long)objects, stacks);
+    lt_info("%lld %s in %lld %s still live at exit, from %u call %s; the largest:",
+            (long long)bytes, plural(bytes, "byte", "bytes"), (long long)objects,
+            plural(objects, "object", "objects"), stacks, plural(stacks, "stack", "stacks"));
     bool symbolize = lt_symbolize_begin();
     for (int i = 0; i < REPORT_STACKS && top[i].bytes > 0; i++) {
-        lt_info("  %lld bytes in %lld objects allocated from:", (long long)top[i].bytes,
-                (long long)top[i].objects);
+        lt_info("  %lld %s in %lld %s allocated from:", (long long)top[i].bytes,
+                plural(top[i].bytes, "byte", "bytes"), (long long)top[i].objects,
+                plural(top[i].objects, "object", "objects"));
         print_frames(lt_stacks_get(top[i].id), symbolize);
     }
     lt_symbolize_end();

@@ -89,6 +89,12 @@ LEAKTRACE_XYZZY=1 LEAKTRACE_FD=0 IN=$T/cmds run_traced xyzzy "$v"
 expect "LEAKTRACE_XYZZY: the line" "leaktrace: LEAKTRACE_XYZZY: not a leaktrace setting (ignored)" \
   "$(leaktrace_lines "$T/xyzzy.err")"
 
+# Go's habit, ":6060", would serve every interface: refused with a line that
+# says how to write it.
+LEAKTRACE_HTTP=:6061 LEAKTRACE_FD=0 IN=$T/cmds run_traced http_nohost "$v"
+expect "LEAKTRACE_HTTP=:6061: the line" "leaktrace: LEAKTRACE_HTTP=:6061: no host (give 127.0.0.1 for this host only, or 0.0.0.0 with LEAKTRACE_HTTP_ALLOW_REMOTE=1 for all interfaces); using no endpoint" \
+  "$(leaktrace_lines "$T/http_nohost.err")"
+
 # A signal whose default action ends the program is taken, with a line
 # saying that it no longer does.
 echo "--- LEAKTRACE_SIGNAL=TERM"

@@ -20,6 +20,13 @@ expect_true "report: names tick_site" grep -q ' tick_site ' "$T/err"
 expect "report: points at the exit snapshot" 1 \
   "$(grep -c "^leaktrace: full profile: go tool pprof -top $heap$" "$T/err")"
 
+# A frame without a name (ls is stripped) shows where it lies in its file,
+# for addr2line; one object is "1 object".
+(cd "$T" && traced ls / >/dev/null 2>"$T/errls")
+expect_true "report: an unnamed frame as address (file+offset)" \
+  grep -qE '^leaktrace:       #[0-9] 0x[0-9a-f]+ \(ls\+0x[0-9a-f]+\)$' "$T/errls"
+expect "report: no '1 objects'" 0 "$(grep -c ' 1 objects ' "$T/errls")"
+
 (cd "$T" && LEAKTRACE_REPORT=0 traced "$V" 1 10 0 0 >/dev/null 2>"$T/err0")
 expect "LEAKTRACE_REPORT=0: no report" 0 "$(grep -c 'still live at exit' "$T/err0")"
 (cd "$T" && LEAKTRACE_QUIET=1 traced "$V" 1 10 0 0 >/dev/null 2>"$T/errq")
