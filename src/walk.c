@@ -8,23 +8,25 @@
  * pthread_getattr_np for the stack's bounds) runs inside the capture gate
  * (trigger.h).
  *
- * Cost (callgrind): about 540 instructions a capture on perl, some 10
- * program frames at about 50 each (the cache lookup, the rule, the bounds
- * checks, the stack hash's step); libunwind's unw_backtrace spends about 90
- * a frame. The walk starts at the hook's frame when the hook passes it
- * (the heap hooks do), so the tracer's frames above it cost nothing; its
- * frames further down (a descriptor hook whose real call allocates) cost
- * about 25 each, stepped by frame pointer once the CFI has confirmed that
- * rule for the return address.
+ * Cost (callgrind): a frame stepped takes about 50 instructions (the cache
+ * lookup, the rule, the bounds checks, the stack hash's step; libunwind's
+ * unw_backtrace spends about 90), a frame replayed from the thread's base
+ * (below) about 15 with its check: on perl, about 420 a capture for some 4
+ * frames stepped and 6 replayed (540 when all 10 were stepped). The walk
+ * starts at the hook's frame when the hook passes it (the heap hooks do),
+ * so the tracer's frames above it cost nothing; its frames further down (a
+ * descriptor hook whose real call allocates) cost about 25 each, stepped by
+ * frame pointer once the CFI has confirmed that rule for the return
+ * address.
  *
  * A thread's stacks mostly share their outer frames (main and the libc
  * start-up under it, a thread's start routine, an event loop). The walk
  * records them once, as a "base" (below), and a later walk that reaches the
  * base's first frame in the same state replays it after checking the stack
- * words its steps read: a few instructions a frame instead of about 50.
- * Recording is rare (a base is kept while walks join it), which is what an
- * earlier per-thread memo of every walk got wrong: recording each walk for
- * the next one cost about what replaying saved (perl +25% in the walk).
+ * words its steps read. Recording is rare (a base is kept while walks join
+ * it), which is what an earlier per-thread memo of every walk got wrong:
+ * recording each walk for the next one cost about what replaying saved
+ * (perl +25% in the walk).
  */
 #define _GNU_SOURCE
 #include "walk.h"
