@@ -388,7 +388,7 @@ record_base(uintptr_t *frames, int max, int n, const void *hook_frame,
     if (b->sp && b->generation == generation) {
         /* missed: the next base takes less, and no more than both stacks share */
         unsigned shared = shared_outer_frames(frames, (unsigned)n, b->frames, b->frames_n);
-        goal = shared < goal ? shared : goal - 1;
+        goal = shared < goal ? shared : goal > 0 ? goal - 1 : 0;
     }
     b->sp = 0;
     if (++b->misses > BASE_MAX_MISSES) { /* this thread's stacks share too little */
