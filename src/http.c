@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,11 +29,17 @@
 #include "log.h"
 #include "pprof_enc.h"
 #include "profile.h"
+#include "resolve.h"
 #include "sandbox.h"
 #include "snapshot.h"
+#include "symbolize.h"
 #include "trigger.h"
 
 #define REQUEST_MAX 8192
+/* A symbol request lists addresses as "0x7f0123456789+": 4 MiB holds some
+ * 280,000 of them, more than the locations of any profile we write. */
+#define SYMBOL_BODY_MAX (4u << 20)
+#define SYMBOL_PATH "/debug/pprof/symbol"
 #define IO_TIMEOUT_SECONDS 5
 #define DELTA_SECONDS_MAX 3600
 
@@ -225,6 +232,73 @@ static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, boo
     lt_profile_base_release(&base);
 }
 
+/* --- /debug/pprof/symbol --- */
+
+/* Appends "0xADDR name" for an address the symbolizer can name (the
+ * innermost frame's function, as Go's runtime.FuncForPC gives it), in what
+ * is loaded now: a profile's address in a library unloaded since is not
+ * told apart from what took its place. */
+static void name_address(struct lt_buf *out, uintptr_t address)
+{
+    /* One frame: lt_symbolize_pc keeps across snapshots only the results
+     * of lookups for all frames (its INLINE_MAX), and addresses a client
+     * makes up must not grow that cache (it still answers from it). */
+    struct lt_sym_line innermost;
+    int mapping;
+    int n = lt_symbolize_pc(address, -1, &innermost, 1, &mapping);
+    const char *name = n > 0 ? innermost.function : NULL;
+    if (!name || !*name || strpbrk(name, "\r\n")) /* a line break would end the answer's line */
+        return;
+    char hex[32];
+    int len = snprintf(hex, sizeof hex, "%#lx ", (unsigned long)address);
+    lt_buf_put(out, hex, (size_t)len);
+    lt_buf_put(out, name, strlen(name));
+    lt_buf_put(out, "\n", 1);
+}
+
+/* An address of the '+'-separated list, as Go's handler reads it
+ * (strconv.ParseUint base 0: 0x hex, 0 octal, else decimal), or 0 if the
+ * word is none; trailing white space (a final newline) is allowed. */
+static uintptr_t parse_address(const char *word)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(word, &end, 0);
+    if (end == word || errno || *word == '-' || *word == '+')
+        return 0;
+    end += strspn(end, " \t\r\n");
+    return *end || v > UINTPTR_MAX ? 0 : (uintptr_t)v;
+}
+
+/* Go's net/http/pprof symbol protocol: pprof posts the addresses of a
+ * mapping whose profile has no function names (LEAKTRACE_SYMBOLIZE=0, a
+ * library replaced on disk) and reads back "0xADDR name" lines. The answer
+ * starts with "num_symbols: 1" (pprof only asks whether it is 0); an
+ * address that cannot be named gets no line, so that pprof goes on with
+ * what it has. `addresses` is the list (edited in place), or NULL. */
+static void respond_symbols(int fd, char *addresses)
+{
+    static const char head[] = "num_symbols: 1\n";
+    struct lt_buf out = {0};
+    lt_buf_put(&out, head, sizeof head - 1);
+    if (addresses && *addresses && lt_config.symbolize != LT_SYMBOLIZE_NONE) {
+        lt_snapshot_lock(); /* the symbolizer serves one caller at a time */
+        if (lt_symbolize_begin())
+            for (char *word; (word = strsep(&addresses, "+"));) {
+                uintptr_t address = parse_address(word);
+                if (address)
+                    name_address(&out, address);
+            }
+        lt_symbolize_end();
+        lt_snapshot_unlock();
+    }
+    if (out.failed)
+        respond_text(fd, 500, "Internal Server Error", "out of memory\n");
+    else
+        respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, out.data, out.len);
+    lt_buf_release(&out);
+}
+
 /* Value of `name` in a query string "a=1&b=2", or NULL. */
 static const char *query_param(char *query, const char *name)
 {
@@ -248,7 +322,9 @@ static void route(int fd, char *target)
         return;
     }
     bool debug = dbg && dbg[0] != '0';
-    if (strcmp(target, "/debug/pprof/") == 0 || strcmp(target, "/debug/pprof") == 0)
+    if (strcmp(target, SYMBOL_PATH) == 0)
+        respond_symbols(fd, query); /* as Go's: GET ?0xADDR+0xADDR names them too */
+    else if (strcmp(target, "/debug/pprof/") == 0 || strcmp(target, "/debug/pprof") == 0)
         respond_index(fd);
     else if (strcmp(target, "/debug/pprof/heap") == 0)
         respond_profile(fd, LT_PROFILE_HEAP, seconds, debug);
@@ -280,6 +356,122 @@ static ssize_t read_head(int fd, char *buf, size_t cap)
     return -1;
 }
 
+/* Where the body starts: after the head's blank line. */
+static char *head_end(char *req)
+{
+    char *crlf = strstr(req, "\r\n\r\n"), *lf = strstr(req, "\n\n");
+    if (crlf && (!lf || crlf < lf))
+        return crlf + 4;
+    return lf ? lf + 2 : NULL;
+}
+
+/* The value of header `name` in the request head (case-insensitive name,
+ * blanks around the value trimmed), copied into out; false if absent or
+ * longer than out. */
+static bool header_value(const char *req, const char *name, char *out, size_t cap)
+{
+    size_t len = strlen(name);
+    for (const char *p = strchr(req, '\n'); p && p[1] != '\r' && p[1] != '\n' && p[1];
+         p = strchr(p + 1, '\n')) {
+        const char *line = p + 1;
+        if (strncasecmp(line, name, len) != 0 || line[len] != ':')
+            continue;
+        const char *v = line + len + 1;
+        v += strspn(v, " \t");
+        size_t n = strcspn(v, "\r\n");
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+            n--;
+        if (n >= cap)
+            return false;
+        memcpy(out, v, n);
+        out[n] = 0;
+        return true;
+    }
+    return false;
+}
+
+/* The Content-Length of a request, 0 without one; -1 if it is not a number. */
+static long long content_length(const char *req)
+{
+    char value[32];
+    if (!header_value(req, "Content-Length", value, sizeof value))
+        return 0;
+    if (!value[0] || strspn(value, "0123456789") != strlen(value) || strlen(value) > 18)
+        return -1;
+    return strtoll(value, NULL, 10);
+}
+
+/* Reads the rest of a body of `len` bytes, the first `have` of which came
+ * with the head, into memory of the tracer's own; NULL if the client is too
+ * slow (the same budget as a response) or memory ran out. */
+static char *read_body(int fd, const char *start, size_t have, size_t len)
+{
+    char *body = lt_raw_malloc(len + 1);
+    if (!body)
+        return NULL;
+    size_t used = have < len ? have : len;
+    if (used)
+        memcpy(body, start, used);
+    int64_t deadline = lt_now_ms() + SEND_TIMEOUT_SECONDS * 1000;
+    while (used < len) {
+        if (!ready(fd, POLLIN, deadline))
+            break;
+        ssize_t r = recv(fd, body + used, len - used, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (r <= 0)
+            break;
+        used += (size_t)r;
+    }
+    if (used < len) {
+        lt_raw_free(body);
+        return NULL;
+    }
+    body[len] = 0;
+    return body;
+}
+
+/* POST /debug/pprof/symbol: the addresses come as the body, whose size is
+ * bounded and must be given (pprof's client always gives it). */
+static void serve_symbol_post(int fd, char *req, size_t req_len)
+{
+    char value[64];
+    if (header_value(req, "Transfer-Encoding", value, sizeof value)) {
+        respond_text(fd, 411, "Length Required", "send the addresses with a Content-Length\n");
+        return;
+    }
+    long long len = content_length(req);
+    if (len < 0) {
+        respond_text(fd, 400, "Bad Request", "malformed Content-Length\n");
+        return;
+    }
+    if (len > SYMBOL_BODY_MAX) {
+        respond_text(fd, 413, "Payload Too Large", "at most 4 MiB of addresses\n");
+        return;
+    }
+    char *start = head_end(req); /* found: read_head returned the head */
+    size_t have = start ? (size_t)(req + req_len - start) : 0;
+    /* curl asks before sending a large body, and waits a second unless told */
+    if (have < (size_t)len && header_value(req, "Expect", value, sizeof value) &&
+        strcasecmp(value, "100-continue") == 0) {
+        static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!send_all(fd, go_on, sizeof go_on - 1, lt_now_ms() + IO_TIMEOUT_SECONDS * 1000))
+            return;
+    }
+    char *body = read_body(fd, start, have, (size_t)len);
+    if (!body)
+        return; /* a vanished or stalled client, or no memory: nobody to tell */
+    respond_symbols(fd, body);
+    lt_raw_free(body);
+}
+
+/* /debug/pprof/symbol, with or without a query (Go's reads the body then) */
+static bool is_symbol_path(const char *target)
+{
+    size_t len = strlen(SYMBOL_PATH);
+    return strncmp(target, SYMBOL_PATH, len) == 0 && (target[len] == 0 || target[len] == '?');
+}
+
 static void serve(int fd)
 {
     char req[REQUEST_MAX];
@@ -296,11 +488,12 @@ static void serve(int fd)
         respond_text(fd, 400, "Bad Request", "malformed request\n");
         return;
     }
-    if (strcmp(method, "GET") != 0) {
-        respond_text(fd, 405, "Method Not Allowed", "only GET is served\n");
-        return;
-    }
-    route(fd, target);
+    if (strcmp(method, "POST") == 0 && is_symbol_path(target))
+        serve_symbol_post(fd, req, (size_t)n);
+    else if (strcmp(method, "GET") != 0)
+        respond_text(fd, 405, "Method Not Allowed", "only GET is served (and POST to " SYMBOL_PATH ")\n");
+    else
+        route(fd, target);
 }
 
 static void *http_thread(void *arg)
