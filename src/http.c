@@ -124,11 +124,17 @@ void lt_http_init(void)
 #define POLL_MS 100
 #define SEND_TIMEOUT_SECONDS 30
 
+/* lt_http_stop_thread() wants the thread gone, or the program's threads are. */
+static bool stopping(void)
+{
+    return atomic_load(&http_quit) || lt_trigger_program_gone();
+}
+
 /* Waits until fd is ready for `events`; false once the deadline passed, or
  * the thread is asked to stop, or the program's threads are all gone. */
 static bool ready(int fd, short events, int64_t deadline)
 {
-    while (!atomic_load(&http_quit) && !lt_trigger_program_gone()) {
+    while (!stopping()) {
         int64_t left = deadline - lt_now_ms();
         if (left <= 0)
             return false;
@@ -191,6 +197,31 @@ static void sleep_seconds(long seconds)
     }
 }
 
+enum delta_wait { DELTA_WAITED, DELTA_CLIENT_GONE, DELTA_STOPPING };
+
+/* Waits out a delta's seconds in steps of POLL_MS, watching the client's
+ * socket: a client that gives up (curl -m1 on ?seconds=60) must free the
+ * endpoint at once, not hold it for the rest of the N seconds, and
+ * lt_http_stop_thread() must never wait out a long delta. POLLRDHUP is the
+ * client's close as it reaches us (its FIN: a read would return 0 bytes),
+ * POLLHUP and POLLERR a reset; bytes it sends meanwhile are not asked
+ * about, so that they cannot turn the wait into a busy loop. */
+static enum delta_wait wait_delta(int fd, long seconds)
+{
+    int64_t deadline = lt_now_ms() + seconds * 1000;
+    for (;;) {
+        if (stopping())
+            return DELTA_STOPPING;
+        int64_t left = deadline - lt_now_ms();
+        if (left <= 0)
+            return DELTA_WAITED;
+        struct pollfd p = {fd, POLLRDHUP, 0};
+        int r = poll(&p, 1, left < POLL_MS ? (int)left : POLL_MS);
+        if (r > 0 || (r < 0 && errno != EINTR))
+            return DELTA_CLIENT_GONE;
+    }
+}
+
 static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, bool debug)
 {
     struct lt_profile_base base = {0};
@@ -203,13 +234,10 @@ static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, boo
             respond_text(fd, 500, "Internal Server Error", "out of memory\n");
             return;
         }
-        /* In steps, so that lt_http_stop_thread() never waits out a long delta. */
-        for (long ms = seconds * 1000; ms > 0 && !atomic_load(&http_quit); ms -= 100) {
-            struct timespec step = {0, 100 * 1000000L};
-            nanosleep(&step, NULL);
-        }
-        if (atomic_load(&http_quit)) {
-            respond_text(fd, 503, "Service Unavailable", "the endpoint is restarting\n");
+        enum delta_wait waited = wait_delta(fd, seconds);
+        if (waited != DELTA_WAITED) {
+            if (waited == DELTA_STOPPING)
+                respond_text(fd, 503, "Service Unavailable", "the endpoint is restarting\n");
             lt_profile_base_release(&base);
             return;
         }
@@ -309,27 +337,48 @@ static const char *query_param(char *query, const char *name)
     return NULL;
 }
 
+/* ?seconds=N as Go reads it: a whole number of seconds, here 1 to
+ * DELTA_SECONDS_MAX, else -1; 0 when absent or empty (Go then serves the
+ * whole profile too). `value` runs to the next '&'. */
+static long delta_seconds(const char *value)
+{
+    size_t n = value ? strcspn(value, "&") : 0;
+    long seconds = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] < '0' || value[i] > '9')
+            return -1;
+        seconds = seconds * 10 + (value[i] - '0');
+        if (seconds > DELTA_SECONDS_MAX)
+            return -1;
+    }
+    return n && seconds == 0 ? -1 : seconds;
+}
+
+/* ?seconds=N: what changed in N seconds; ?debug=1: text. */
+static void serve_profile(int fd, enum lt_profile_kind kind, char *query)
+{
+    long seconds = delta_seconds(query ? query_param(query, "seconds") : NULL);
+    if (seconds < 0) {
+        respond_text(fd, 400, "Bad Request", "seconds must be a whole number from 1 to 3600\n");
+        return;
+    }
+    const char *dbg = query ? query_param(query, "debug") : NULL;
+    respond_profile(fd, kind, seconds, dbg && dbg[0] != '0');
+}
+
 static void route(int fd, char *target)
 {
     char *query = strchr(target, '?');
     if (query)
         *query++ = 0;
-    const char *secs = query ? query_param(query, "seconds") : NULL;
-    const char *dbg = query ? query_param(query, "debug") : NULL;
-    long seconds = secs ? strtol(secs, NULL, 10) : 0;
-    if (seconds < 0 || seconds > DELTA_SECONDS_MAX) {
-        respond_text(fd, 400, "Bad Request", "seconds must be between 0 and 3600\n");
-        return;
-    }
-    bool debug = dbg && dbg[0] != '0';
     if (strcmp(target, SYMBOL_PATH) == 0)
         respond_symbols(fd, query); /* as Go's: GET ?0xADDR+0xADDR names them too */
     else if (strcmp(target, "/debug/pprof/") == 0 || strcmp(target, "/debug/pprof") == 0)
         respond_index(fd);
     else if (strcmp(target, "/debug/pprof/heap") == 0)
-        respond_profile(fd, LT_PROFILE_HEAP, seconds, debug);
+        serve_profile(fd, LT_PROFILE_HEAP, query);
     else if (strcmp(target, "/debug/pprof/fd") == 0 && lt_config.fd)
-        respond_profile(fd, LT_PROFILE_FD, seconds, debug);
+        serve_profile(fd, LT_PROFILE_FD, query);
     else
         respond_text(fd, 404, "Not Found", "unknown profile; see /debug/pprof/\n");
 }

@@ -34,6 +34,26 @@ expect "delta: tick_site bytes = objects x $tick_size" $((grown * tick_size)) \
   "$(total "$T/delta.pb.gz" inuse_space tick_site)"
 expect_true "delta: 10 to 30 ticks of 100 ms in 2 s ($grown)" test "$grown" -ge 10 -a "$grown" -le 30
 
+# ?seconds= takes a whole number from 1 to 3600, as Go's does (400 with a
+# one-line reason otherwise; an empty value is no delta, as in Go).
+status() { timeout 30 curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+for bad in abc 0 -1 3601 1.5 2x 99999999999999999999; do
+  expect "?seconds=$bad -> 400" 400 "$(status "$url/heap?seconds=$bad")"
+  expect "?seconds=$bad: the reason" "seconds must be a whole number from 1 to 3600" \
+    "$(tr -c '[:print:]\n' '?' <"$T/body" | head -c 80)"
+done
+expect "?debug=1&seconds=abc -> 400" 400 "$(status "$url/heap?debug=1&seconds=abc")"
+expect "?seconds= (empty) -> 200, the whole profile" 200 "$(status "$url/heap?seconds=")"
+expect "  with initial_site's bytes" $((count * size)) "$(total "$T/body" inuse_space initial_site)"
+
+# A client that gives up on ?seconds=60 frees the endpoint at once: before,
+# it held it for the 60 s, and every other request timed out.
+for i in 1 2; do
+  timeout 30 curl -s -m1 -o /dev/null "$url/heap?seconds=60"
+  expect "abandoned ?seconds=60 ($i): /heap answers at once" 200 "$(status -m3 "$url/heap")"
+done
+expect "after them, ?seconds=1 still answers" 200 "$(status -m10 "$url/heap?seconds=1")"
+
 # ?debug=1: text naming the leak site with its exact bytes.
 text=$(timeout 30 curl -sf "$url/heap?debug=1")
 expect_true "debug=1 names initial_site" grep -q initial_site <<<"$text"
