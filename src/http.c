@@ -39,7 +39,8 @@
 /* A symbol request lists addresses as "0x7f0123456789+": 4 MiB holds some
  * 280,000 of them, more than the locations of any profile we write. */
 #define SYMBOL_BODY_MAX (4u << 20)
-#define SYMBOL_PATH "/debug/pprof/symbol"
+#define PROFILE_PREFIX "/debug/pprof/"
+#define SYMBOL_PATH PROFILE_PREFIX "symbol"
 #define IO_TIMEOUT_SECONDS 5
 #define DELTA_SECONDS_MAX 3600
 
@@ -176,18 +177,53 @@ static void respond_text(int fd, int status, const char *reason, const char *tex
     respond(fd, status, reason, "text/plain; charset=utf-8", NULL, text, strlen(text));
 }
 
+/* The profiles served, at /debug/pprof/NAME. allocs is the heap profile
+ * shown by alloc_space, as Go serves it: the same samples, another default
+ * for pprof. */
+static const struct served_profile {
+    const char *name;
+    enum lt_profile_kind kind;
+    const char *default_type; /* NULL: the kind's own */
+    const char *about;        /* for the index page */
+} served_profiles[] = {
+    {"heap", LT_PROFILE_HEAP, NULL, "live heap allocations by call stack"},
+    {"allocs", LT_PROFILE_HEAP, "alloc_space", "every allocation since start, freed or not"},
+    {"fd", LT_PROFILE_FD, NULL, "open descriptors by call stack"},
+};
+#define SERVED_COUNT (sizeof served_profiles / sizeof served_profiles[0])
+
+static bool is_enabled(const struct served_profile *p)
+{
+    return p->kind != LT_PROFILE_FD || lt_config.fd;
+}
+
+/* The profile at /debug/pprof/NAME, or NULL. */
+static const struct served_profile *served_profile(const char *name)
+{
+    for (size_t i = 0; i < SERVED_COUNT; i++)
+        if (strcmp(name, served_profiles[i].name) == 0 && is_enabled(&served_profiles[i]))
+            return &served_profiles[i];
+    return NULL;
+}
+
 static void respond_index(int fd)
 {
-    char page[1024];
-    int n = snprintf(page, sizeof page,
-                     "<html><head><title>/debug/pprof/</title></head><body>\n"
-                     "<p>leaktrace profiles of process %d</p>\n<ul>\n"
-                     "<li><a href=\"heap?debug=1\">heap</a>: live heap allocations by call stack</li>\n"
-                     "%s</ul>\n<p>go tool pprof http://%s/debug/pprof/heap</p>\n</body></html>\n",
-                     (int)getpid(),
-                     lt_config.fd ? "<li><a href=\"fd?debug=1\">fd</a>: open descriptors by call stack</li>\n" : "",
-                     lt_config.http);
-    respond(fd, 200, "OK", "text/html; charset=utf-8", NULL, page, (size_t)n);
+    char page[2048];
+    size_t n = (size_t)snprintf(page, sizeof page,
+                                "<html><head><title>/debug/pprof/</title></head><body>\n"
+                                "<p>leaktrace profiles of process %d</p>\n<ul>\n", (int)getpid());
+    for (size_t i = 0; i < SERVED_COUNT; i++) {
+        const struct served_profile *p = &served_profiles[i];
+        if (is_enabled(p) && n < sizeof page)
+            n += (size_t)snprintf(page + n, sizeof page - n,
+                                  "<li><a href=\"%s?debug=1\">%s</a>: %s</li>\n", p->name, p->name,
+                                  p->about);
+    }
+    if (n < sizeof page)
+        n += (size_t)snprintf(page + n, sizeof page - n,
+                              "</ul>\n<p>go tool pprof http://%s/debug/pprof/heap</p>\n</body></html>\n",
+                              lt_config.http);
+    respond(fd, 200, "OK", "text/html; charset=utf-8", NULL, page, n < sizeof page ? n : sizeof page - 1);
 }
 
 static void sleep_seconds(long seconds)
@@ -222,8 +258,9 @@ static enum delta_wait wait_delta(int fd, long seconds)
     }
 }
 
-static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, bool debug)
+static void respond_profile(int fd, const struct served_profile *profile, long seconds, bool debug)
 {
+    enum lt_profile_kind kind = profile->kind;
     struct lt_profile_base base = {0};
     bool delta = seconds > 0;
     if (delta) {
@@ -245,17 +282,18 @@ static void respond_profile(int fd, enum lt_profile_kind kind, long seconds, boo
     struct lt_buf body = {0};
     lt_snapshot_lock(); /* the symbolizer serves one builder at a time */
     bool ok = debug ? lt_profile_text(kind, delta ? &base : NULL, &body)
-                    : lt_profile_build(kind, delta ? &base : NULL, &body);
+                    : lt_profile_build(kind, delta ? &base : NULL, profile->default_type, &body);
     lt_snapshot_unlock();
     if (!ok)
         respond_text(fd, 500, "Internal Server Error", "out of memory\n");
     else if (debug)
         respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, body.data, body.len);
-    else
-        respond(fd, 200, "OK", "application/octet-stream",
-                kind == LT_PROFILE_HEAP ? "Content-Disposition: attachment; filename=\"heap\"\r\n"
-                                        : "Content-Disposition: attachment; filename=\"fd\"\r\n",
-                body.data, body.len);
+    else {
+        char disposition[96];
+        snprintf(disposition, sizeof disposition,
+                 "Content-Disposition: attachment; filename=\"%s\"\r\n", profile->name);
+        respond(fd, 200, "OK", "application/octet-stream", disposition, body.data, body.len);
+    }
     lt_buf_release(&body);
     lt_profile_base_release(&base);
 }
@@ -355,7 +393,7 @@ static long delta_seconds(const char *value)
 }
 
 /* ?seconds=N: what changed in N seconds; ?debug=1: text. */
-static void serve_profile(int fd, enum lt_profile_kind kind, char *query)
+static void serve_profile(int fd, const struct served_profile *profile, char *query)
 {
     long seconds = delta_seconds(query ? query_param(query, "seconds") : NULL);
     if (seconds < 0) {
@@ -363,11 +401,12 @@ static void serve_profile(int fd, enum lt_profile_kind kind, char *query)
         return;
     }
     const char *dbg = query ? query_param(query, "debug") : NULL;
-    respond_profile(fd, kind, seconds, dbg && dbg[0] != '0');
+    respond_profile(fd, profile, seconds, dbg && dbg[0] != '0');
 }
 
 static void route(int fd, char *target)
 {
+    const struct served_profile *profile;
     char *query = strchr(target, '?');
     if (query)
         *query++ = 0;
@@ -375,10 +414,9 @@ static void route(int fd, char *target)
         respond_symbols(fd, query); /* as Go's: GET ?0xADDR+0xADDR names them too */
     else if (strcmp(target, "/debug/pprof/") == 0 || strcmp(target, "/debug/pprof") == 0)
         respond_index(fd);
-    else if (strcmp(target, "/debug/pprof/heap") == 0)
-        serve_profile(fd, LT_PROFILE_HEAP, query);
-    else if (strcmp(target, "/debug/pprof/fd") == 0 && lt_config.fd)
-        serve_profile(fd, LT_PROFILE_FD, query);
+    else if (strncmp(target, PROFILE_PREFIX, strlen(PROFILE_PREFIX)) == 0 &&
+             (profile = served_profile(target + strlen(PROFILE_PREFIX))))
+        serve_profile(fd, profile, query);
     else
         respond_text(fd, 404, "Not Found", "unknown profile; see /debug/pprof/\n");
 }

@@ -1,5 +1,6 @@
 /* LEAKTRACE_HTTP: a small HTTP/1.1 server thread serving fresh profiles at
- * /debug/pprof/heap and /debug/pprof/fd, as Go's net/http/pprof does. */
+ * /debug/pprof/heap, /debug/pprof/allocs and /debug/pprof/fd, and naming
+ * addresses at /debug/pprof/symbol, as Go's net/http/pprof does. */
 #ifndef LT_HTTP_H
 #define LT_HTTP_H
 

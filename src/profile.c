@@ -251,7 +251,7 @@ static void release(struct builder *b)
 }
 
 bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *base,
-                      struct lt_buf *gz)
+                      const char *default_type, struct lt_buf *gz)
 {
     struct builder *b = lt_raw_calloc(1, sizeof *b);
     if (!b)
@@ -275,7 +275,8 @@ bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *b
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t period = kind == LT_PROFILE_HEAP && lt_config.sample ? (int64_t)lt_config.sample : 1;
     bool ok = lt_pprof_finish(&b->enc, k->period_type[0], k->period_type[1], period,
-                              k->default_type, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, gz);
+                              default_type ? default_type : k->default_type,
+                              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, gz);
     release(b);
     return ok;
 }

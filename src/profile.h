@@ -22,9 +22,11 @@ bool lt_profile_base_take(enum lt_profile_kind kind, struct lt_profile_base *bas
 void lt_profile_base_release(struct lt_profile_base *base);
 
 /* Writes the gzipped profile.proto into *gz; false if memory ran out. With a
- * base, values are the differences since it was taken. */
+ * base, values are the differences since it was taken. default_type names
+ * the sample type pprof shows unless told otherwise; NULL: the kind's own
+ * (inuse_space, inuse_fds). */
 bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *base,
-                      struct lt_buf *gz);
+                      const char *default_type, struct lt_buf *gz);
 
 /* The same samples as text, one per stack with its symbolized frames
  * (?debug=1 of the HTTP endpoint). */

@@ -56,7 +56,7 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data, c
 static bool write_profile(enum lt_profile_kind kind, const char *path, char *why, size_t cap)
 {
     struct lt_buf gz = {0};
-    bool ok = lt_profile_build(kind, NULL, &gz);
+    bool ok = lt_profile_build(kind, NULL, NULL, &gz);
     if (!ok)
         snprintf(why, cap, "out of memory while building %s", path);
     else

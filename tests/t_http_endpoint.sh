@@ -5,6 +5,7 @@ client() { timeout 30 python3 "$LT_TESTS/http_client.py" "$@"; }
 count=100 size=1000 ticks=300 tick_size=500
 port=$(free_port)
 url=http://127.0.0.1:$port/debug/pprof
+export PPROF_TMPDIR=$T # where go tool pprof saves what it fetches
 
 # Started directly (not through a function), so that $! is the victim itself.
 LD_PRELOAD=$LT_LIB LEAKTRACE_OUT=$T/p LEAKTRACE_HTTP=127.0.0.1:$port LEAKTRACE_AT_EXIT=0 \
@@ -21,9 +22,25 @@ expect "fetching writes no file and takes no SEQ" 0 "$(ls "$T" | grep -c '^p\.')
 expect_true "curl gets the fd profile" timeout 30 curl -sf -o "$T/fd.pb.gz" "$url/fd"
 expect_true "the fd profile reads with go tool pprof" go tool pprof -raw "$T/fd.pb.gz" >/dev/null
 
+# /debug/pprof/allocs: the heap profile shown by alloc_space, as Go's.
+timeout 30 curl -sf -D "$T/allocs.head" -o "$T/allocs.pb.gz" "$url/allocs"
+expect "allocs: sample types, alloc_space the default" \
+  "alloc_objects/count alloc_space/bytes[dflt] inuse_objects/count inuse_space/bytes" \
+  "$(go tool pprof -raw "$T/allocs.pb.gz" 2>/dev/null | sed -n '/^Samples:/{n;s/ *$//;p}')"
+expect "allocs: alloc_space at initial_site" $((count * size)) \
+  "$(total "$T/allocs.pb.gz" alloc_space initial_site)"
+expect "allocs: inuse_space at initial_site" $((count * size)) \
+  "$(total "$T/allocs.pb.gz" inuse_space initial_site)"
+expect "allocs: named so" 1 "$(grep -c 'filename="allocs"' "$T/allocs.head")"
+expect "go tool pprof -top URL/allocs shows alloc_space" "Type: alloc_space" \
+  "$(timeout 60 go tool pprof -top "$url/allocs" 2>/dev/null | grep '^Type:')"
+expect "heap's default stays inuse_space" "Type: inuse_space" \
+  "$(timeout 60 go tool pprof -top "$url/heap" 2>/dev/null | grep '^Type:')"
+
 # The index lists the endpoints, as Go's does.
 index=$(timeout 30 curl -sf "$url/")
 expect_true "index links heap" grep -q 'href="heap' <<<"$index"
+expect_true "index links allocs" grep -q 'href="allocs' <<<"$index"
 expect_true "index links fd" grep -q 'href="fd' <<<"$index"
 
 # ?seconds=2: only what grew in those seconds.
