@@ -242,9 +242,11 @@ enum delta_wait { DELTA_WAITED, DELTA_CLIENT_GONE, DELTA_STOPPING };
  * client's close as it reaches us (its FIN: a read would return 0 bytes),
  * POLLHUP and POLLERR a reset; bytes it sends meanwhile are not asked
  * about, so that they cannot turn the wait into a busy loop. */
-static enum delta_wait wait_delta(int fd, long seconds)
+static enum delta_wait wait_delta(int fd, const struct lt_profile_base *base, long seconds)
 {
-    int64_t deadline = lt_now_ms() + seconds * 1000;
+    /* From the base's reading, rounded up to the millisecond (both are
+     * CLOCK_MONOTONIC): the delta's duration is never under N s. */
+    int64_t deadline = (base->taken_ns + 999999) / 1000000 + seconds * 1000;
     for (;;) {
         if (stopping())
             return DELTA_STOPPING;
@@ -271,7 +273,7 @@ static void respond_profile(int fd, const struct served_profile *profile, long s
             respond_text(fd, 500, "Internal Server Error", "out of memory\n");
             return;
         }
-        enum delta_wait waited = wait_delta(fd, seconds);
+        enum delta_wait waited = wait_delta(fd, &base, seconds);
         if (waited != DELTA_WAITED) {
             if (waited == DELTA_STOPPING)
                 respond_text(fd, 503, "Service Unavailable", "the endpoint is restarting\n");

@@ -15,7 +15,8 @@
 enum {
     PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
     PROFILE_FUNCTION = 5, PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9,
-    PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12, PROFILE_DEFAULT_SAMPLE_TYPE = 14,
+    PROFILE_DURATION_NANOS = 10, PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12,
+    PROFILE_DEFAULT_SAMPLE_TYPE = 14,
     VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
     SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
     LABEL_KEY = 1, LABEL_STR = 2,
@@ -270,11 +271,13 @@ static void release(struct lt_pprof *e)
 
 bool lt_pprof_finish(struct lt_pprof *e, const char *period_type, const char *period_unit,
                      int64_t period, const char *default_sample_type, int64_t time_nanos,
-                     struct lt_buf *gz)
+                     int64_t duration_nanos, struct lt_buf *gz)
 {
     put_value_type(e, PROFILE_PERIOD_TYPE, period_type, period_unit);
     put_uint(&e->out, PROFILE_PERIOD, (uint64_t)period);
     put_uint(&e->out, PROFILE_TIME_NANOS, (uint64_t)time_nanos);
+    if (duration_nanos > 0)
+        put_uint(&e->out, PROFILE_DURATION_NANOS, (uint64_t)duration_nanos);
     put_uint(&e->out, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)lt_pprof_string(e, default_sample_type));
     for (size_t i = 0; i < e->string_count; i++)
         put_bytes(&e->out, PROFILE_STRING_TABLE, e->string_list[i], strlen(e->string_list[i]));

@@ -50,9 +50,10 @@ void lt_pprof_location(struct lt_pprof *e, uint64_t id, uint64_t mapping_id, uin
 void lt_pprof_function(struct lt_pprof *e, uint64_t id, const char *name,
                        const char *system_name, const char *file, int64_t start_line);
 /* Adds the trailing scalar fields and the string table, gzips the message
- * into *gz and frees the encoder. Returns false if memory ran out. */
+ * into *gz and frees the encoder. duration_nanos 0: none (not a delta).
+ * Returns false if memory ran out. */
 bool lt_pprof_finish(struct lt_pprof *e, const char *period_type, const char *period_unit,
                      int64_t period, const char *default_sample_type, int64_t time_nanos,
-                     struct lt_buf *gz);
+                     int64_t duration_nanos, struct lt_buf *gz);
 
 #endif

@@ -50,6 +50,11 @@ expect "delta: nothing of initial_site" 0 "$(total "$T/delta.pb.gz" inuse_space 
 expect "delta: tick_site bytes = objects x $tick_size" $((grown * tick_size)) \
   "$(total "$T/delta.pb.gz" inuse_space tick_site)"
 expect_true "delta: 10 to 30 ticks of 100 ms in 2 s ($grown)" test "$grown" -ge 10 -a "$grown" -le 30
+# duration_nanos, which pprof prints as Duration: (%.4v of the time.Duration)
+duration=$(go tool pprof -raw "$T/delta.pb.gz" 2>/dev/null | grep '^Duration:')
+expect_true "delta: duration_nanos the 2 s measured (2.00 to 2.49: $duration)" \
+  grep -qE '^Duration: 2\.[0-4]' <<<"$duration"
+expect "the whole heap has no duration" "" "$(go tool pprof -raw "$T/heap.pb.gz" 2>/dev/null | grep '^Duration:')"
 
 # ?seconds= takes a whole number from 1 to 3600, as Go's does (400 with a
 # one-line reason otherwise; an empty value is no delta, as in Go).
