@@ -13,6 +13,7 @@ packages=(
   golang-go
   # tests: helpers and the real programs run under the tracer
   python3 perl git sqlite3 procps strace file binutils coreutils curl protobuf-compiler
+  libfaketime
   # tests: real services (tests/t_svc_*.sh start them on 127.0.0.1 themselves)
   nginx wrk redis-server redis-tools postgresql postgresql-contrib util-linux
 )

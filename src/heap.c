@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "guard.h"
 #include "sample_math.h"
@@ -36,10 +37,9 @@ static double uniform01(void)
     if (!sample_rng) {
         /* Seeded per thread from its TLS address, the time and the pid, so
          * that runs differ even with address randomization off. */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        sample_rng = ((uintptr_t)&sample_rng ^ (uint64_t)ts.tv_nsec << 20 ^ (uint64_t)ts.tv_sec ^
-                      process_seed) * 0x9E3779B97F4A7C15ull | 1;
+        uint64_t ns = (uint64_t)lt_clock_ns(CLOCK_MONOTONIC);
+        sample_rng = ((uintptr_t)&sample_rng ^ ns << 20 ^ ns / 1000000000 ^ process_seed) *
+                         0x9E3779B97F4A7C15ull | 1;
     }
     sample_rng ^= sample_rng << 13; /* xorshift64 */
     sample_rng ^= sample_rng >> 7;

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fdtable.h"
 #include "heap.h"
@@ -95,6 +96,7 @@ bool lt_init(void)
     if (atomic_compare_exchange_strong(&lt_state, &expected, LT_INITIALIZING)) {
         bool entered = lt_guard_enter();
         lt_resolve_heap();
+        lt_clock_init();
         /* a filter installed before the tracer started (by a library's
          * constructor) leaves it off; one inherited through exec goes
          * unseen (the library leaves LD_PRELOAD before a filter: sandbox.h) */

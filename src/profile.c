@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fdtable.h"
 #include "resolve.h"
@@ -108,16 +109,9 @@ static bool stack_values(enum lt_profile_kind kind, uint32_t id,
     return any;
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 bool lt_profile_base_take(enum lt_profile_kind kind, struct lt_profile_base *base)
 {
-    base->taken_ns = monotonic_ns();
+    base->taken_ns = lt_clock_ns(CLOCK_MONOTONIC);
     base->count = lt_stacks_count();
     base->values = lt_raw_calloc((size_t)base->count + 1, sizeof *base->values);
     if (!base->values)
@@ -270,7 +264,7 @@ bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *b
         return false;
     }
     /* Where the counters are read: the delta's interval ends here. */
-    int64_t duration = base ? monotonic_ns() - base->taken_ns : 0;
+    int64_t duration = base ? lt_clock_ns(CLOCK_MONOTONIC) - base->taken_ns : 0;
     const struct profile_kind *k = &kinds[kind];
     lt_pprof_begin(&b->enc);
     for (int i = 0; i < k->ntypes; i++)
@@ -281,12 +275,10 @@ bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *b
         add_location(b, b->order[i], symbolize);
     add_mappings(b);
     lt_symbolize_end();
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     int64_t period = kind == LT_PROFILE_HEAP && lt_config.sample ? (int64_t)lt_config.sample : 1;
     bool ok = lt_pprof_finish(&b->enc, k->period_type[0], k->period_type[1], period,
                               default_type ? default_type : k->default_type,
-                              (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, duration, gz);
+                              lt_clock_ns(CLOCK_REALTIME), duration, gz);
     release(b);
     return ok;
 }
