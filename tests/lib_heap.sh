@@ -138,3 +138,14 @@ python_bin() {
   done
   command -v python3
 }
+
+# ended_like_untraced WHAT NAME: the run NAME of `victims/thread_exit_main
+# main $n $s` (run_traced) ended by itself, printed what the untraced run
+# printed into $T/plain.out, and its exit snapshot holds both leaks exactly.
+ended_like_untraced() {
+  expect "$1: exit code (137: still running after ${TIMEOUT:-60} s)" 0 "$rc"
+  expect "$1: output as untraced" "$(cat "$T/plain.out")" "$(cat "$T/$2.out")"
+  local f=$(profile $vpid 1)
+  check_site "$f" leak_main $n $((n * s)) $n $((n * s))
+  check_site "$f" leak_worker $n $((n * s)) $n $((n * s))
+}

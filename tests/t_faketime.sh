@@ -23,11 +23,7 @@ for order in "$LT_LIB:$ft" "$ft:$LT_LIB"; do
     what="$([[ $order == "$ft"* ]] && echo "libfaketime first" || echo "tracer first"), FAKETIME='$faked'"
     rm -f "$T"/p.*
     FAKETIME=$faked LEAKTRACE_REPORT=0 LEAKTRACE_FD=0 run_traced ft env LD_PRELOAD="$order" "$v" main $n $s
-    expect "$what: exit code (137: still running after ${TIMEOUT} s)" 0 "$rc"
-    expect "$what: output as untraced" "$(cat "$T/plain.out")" "$(cat "$T/ft.out")"
-    f=$(profile $vpid 1)
-    check_site "$f" leak_main $n $((n * s)) $n $((n * s))
-    check_site "$f" leak_worker $n $((n * s)) $n $((n * s))
+    ended_like_untraced "$what" ft
   done
 done
 
