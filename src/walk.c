@@ -35,6 +35,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "cfi.h"
 #include "guard.h"
@@ -75,6 +76,13 @@ void lt_walk_init(uintptr_t own_start, uintptr_t own_end)
         .rbp_offset = -16});
 }
 
+/* The main thread's stack as the walk bounds it: with `ulimit -s
+ * unlimited` glibc reports it as reaching down to the mapping below it
+ * (44 TB, the heap's end included), and a walk that started on a stack
+ * made in that range (a coroutine's, on the heap) would have read the
+ * unmapped gap above it. A stack deeper than this is libunwind's. */
+#define MAIN_STACK_MAX ((size_t)1 << 30)
+
 static void learn_stack_bounds(void)
 {
     pthread_attr_t attr;
@@ -84,8 +92,10 @@ static void learn_stack_bounds(void)
     if (pthread_getattr_np(pthread_self(), &attr) != 0)
         return;
     if (pthread_attr_getstack(&attr, &base, &size) == 0) {
-        stack_lo = (uintptr_t)base;
         stack_hi = (uintptr_t)base + size;
+        if (size > MAIN_STACK_MAX && getpid() == gettid())
+            size = MAIN_STACK_MAX; /* its top, where the stack is */
+        stack_lo = stack_hi - size;
     }
     pthread_attr_destroy(&attr);
 }

@@ -77,6 +77,17 @@ LEAKTRACE_AT_EXIT=1 run_traced jit "$LT_VICTIMS/jit_frames" $n $s
 check_site "$(profile $vpid 1)" leak_from_jit $n $((n * s)) $n $((n * s))
 expect "JIT frames: the stack goes on past the generated code" "through_jit main" \
   "$(query frames "$(profile $vpid 1)" leak_from_jit | tr ' ' '\n' | grep -E '^(through_jit|main)$' | paste -sd' ')"
+# `ulimit -s unlimited`: glibc reports the main thread's stack as reaching
+# down past the heap, where a hand-switched stack with a junk rbp sits; the
+# walk bounds the main stack to its top 1 GiB and leaves that one to
+# libunwind (before: SIGSEGV, 5 of 5).
+(ulimit -s unlimited && LEAKTRACE_AT_EXIT=1 run_traced unlimited "$LT_VICTIMS/unwind_unlimited_stack" &&
+  echo "$rc $vpid" >"$T/unlimited.rc")
+read -r rc vpid <"$T/unlimited.rc"
+expect "unlimited stack: exit code (139: crashed)" 0 "$rc"
+expect "unlimited stack: output" ok "$(cat "$T/unlimited.out")"
+expect "unlimited stack: inuse_space at leak_on_heap_stack" 100 \
+  "$(total "$(profile $vpid 1)" inuse_space leak_on_heap_stack)"
 if command -v node >/dev/null; then
   check "node" node -e 'let a = []; for (let i = 0; i < 20000; i++) { a.push(Buffer.alloc(256)); if (a.length > 100) a = []; } console.log("ok")'
 fi
