@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cfi.h"
+#include "guard.h"
 #include "buildid.h"
 #include "config.h"
 #include "log.h"
@@ -333,7 +334,7 @@ void lt_cfi_open_all(void)
     dl_iterate_phdr(open_one, NULL);
 }
 
-struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
+static struct lt_frame_rule read_rule(uintptr_t pc)
 {
     struct lt_frame_rule rule = {LT_RULE_UNKNOWN, false, 0, false, 0};
     /* The loader lock (dl_iterate_phdr, older glibc) is never taken while
@@ -351,5 +352,15 @@ struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
         cache_put(pc, rule);
     }
     pthread_mutex_unlock(&miss_lock);
+    return rule;
+}
+
+struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
+{
+    /* the loader's lock and libdw's state: not to be let go half way by a
+     * jump out of the hook (hooks_jump.c) */
+    lt_held.rule_lock = true;
+    struct lt_frame_rule rule = read_rule(pc);
+    lt_held.rule_lock = false;
     return rule;
 }

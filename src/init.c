@@ -21,6 +21,8 @@
 #include "walk.h"
 
 __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
+__thread uintptr_t lt_guard_frame __attribute__((tls_model("initial-exec")));
+__thread struct lt_held lt_held __attribute__((tls_model("initial-exec")));
 _Atomic int lt_state = LT_UNINIT;
 _Atomic bool lt_thread_wanted;
 
@@ -82,6 +84,7 @@ static int init_tables(void)
     lt_new_init();
     lt_sandbox_init();
     lt_walk_hooks_init();
+    lt_jump_hooks_init();
     lt_fd_init();
     lt_stack_open_fallback();
     lt_log_init();

@@ -33,6 +33,7 @@ static inline bool lt_hook_enter(void)
         !lt_init())
         return false;
     lt_guard_flag = LT_GUARD_HOOK;
+    lt_guard_frame = (uintptr_t)__builtin_frame_address(0);
     if (lt_unlikely(atomic_load_explicit(&lt_thread_wanted, memory_order_relaxed)))
         lt_start_snapshot_thread();
     return true;

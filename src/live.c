@@ -82,11 +82,21 @@ static inline void stripe_lock(struct stripe *s)
 {
     if (__builtin_expect(atomic_exchange_explicit(&s->locked, true, memory_order_acquire), 0))
         stripe_lock_contended(s);
+    lt_held.stripe = s;
 }
 
 static void stripe_unlock(struct stripe *s)
 {
+    lt_held.stripe = NULL;
     atomic_store_explicit(&s->locked, false, memory_order_release);
+}
+
+/* A jump left the table's operation half done (an entry stored without its
+ * count, a backward shift part way): at worst a block is counted live twice
+ * or its free goes unseen; not a lock held for good. */
+void lt_live_release_abandoned(void *stripe)
+{
+    stripe_unlock(stripe);
 }
 
 /* Sampling mode only: a counting filter in front of the table (live.h).

@@ -55,6 +55,10 @@ static inline bool lt_live_may_hold(const void *p)
     return atomic_load_explicit(lt_live_filter_slot(p), memory_order_relaxed) != 0;
 }
 
+/* A jump out of a hook (hooks_jump.c) abandoned an operation on this stripe
+ * (lt_held.stripe): lets go of its lock. */
+void lt_live_release_abandoned(void *stripe);
+
 size_t lt_live_count(void);
 size_t lt_live_memory(void); /* bytes the table occupies */
 

@@ -110,6 +110,7 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
     if (id)
         return id;
     pthread_mutex_lock(&insert_lock);
+    lt_held.insert_lock = true;
     id = lookup(hash, frames, depth, tag, &slot); /* another thread may have won */
     if (!id) {
         id = add_record(hash, frames, depth, tag);
@@ -118,6 +119,7 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
         else
             id = overflow_id[tag];
     }
+    lt_held.insert_lock = false;
     pthread_mutex_unlock(&insert_lock);
     return id;
 }
@@ -156,6 +158,14 @@ size_t lt_stacks_memory(void)
     uint32_t n = lt_stacks_count();
     return (size_t)(n + 1) * sizeof(struct lt_stack) + frame_used * sizeof(uintptr_t) +
            (size_t)n * 2 * sizeof(uint32_t);
+}
+
+/* An abandoned insert is at worst a record not yet findable: the stack
+ * gets another when it comes again. */
+void lt_stacks_release_abandoned(void)
+{
+    lt_held.insert_lock = false;
+    pthread_mutex_unlock(&insert_lock);
 }
 
 void lt_stacks_lock(void) { pthread_mutex_lock(&insert_lock); }

@@ -116,6 +116,10 @@ void lt_stacks_reset_alloc(void);
 /* Bytes the table occupies (for the memory figures). */
 size_t lt_stacks_memory(void);
 
+/* A jump out of a hook (hooks_jump.c) abandoned an insert
+ * (lt_held.insert_lock): lets go of its lock. */
+void lt_stacks_release_abandoned(void);
+
 void lt_stacks_lock(void);
 void lt_stacks_unlock(void);
 void lt_stacks_reinit_lock(void);

@@ -59,8 +59,10 @@ bool lt_capture_gate_enter(void)
 {
     _Atomic int *counter = my_gate_counter();
     atomic_fetch_add(counter, 1); /* seq_cst, against fork_pending's store */
-    if (lt_likely(!atomic_load(&fork_pending)))
+    if (lt_likely(!atomic_load(&fork_pending))) {
+        lt_held.gate = true;
         return true;
+    }
     /* Never wait here: this thread may hold the loader lock (a constructor
      * run by dlopen) that an in-flight capture is waiting for, and fork
      * waits for that capture. The allocation goes without a stack. */
@@ -70,6 +72,7 @@ bool lt_capture_gate_enter(void)
 
 void lt_capture_gate_leave(void)
 {
+    lt_held.gate = false;
     atomic_fetch_sub_explicit(my_gate_counter(), 1, memory_order_release);
 }
 

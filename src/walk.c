@@ -460,6 +460,11 @@ static int learn_bounds_once(void)
     return 0;
 }
 
+bool lt_walk_on_thread_stack(uintptr_t a)
+{
+    return stack_hi > 1 && a >= stack_lo && a < stack_hi;
+}
+
 void lt_walk_learn_bounds(void)
 {
     learn_bounds_once();

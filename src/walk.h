@@ -44,6 +44,13 @@ extern __thread bool lt_walk_joined __attribute__((tls_model("initial-exec")));
 /* How deep the running thread is in pthread_getattr_np (hooks_thread.c):
  * the bounds are not learned meanwhile. */
 extern __thread int lt_walk_in_getattr __attribute__((tls_model("initial-exec")));
+/* True when a lies on the running thread's stack, as far as its bounds
+ * are known. */
+bool lt_walk_on_thread_stack(uintptr_t a);
+
+/* Resolves the real longjmp family (hooks_jump.c) at start-up. */
+void lt_jump_hooks_init(void);
+
 /* Resolves the real pthread_getattr_np (hooks_thread.c) at start-up. */
 void lt_walk_hooks_init(void);
 
