@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -125,12 +126,25 @@ void lt_start_snapshot_thread(void)
         lt_trigger_start_thread();
 }
 
+static void exit_snapshot(void)
+{
+    if (atomic_load(&lt_state) != LT_READY)
+        return;
+    bool entered = lt_guard_enter();
+    lt_trigger_at_exit();
+    if (entered)
+        lt_guard_leave();
+}
+
 __attribute__((constructor)) static void lt_constructor(void)
 {
     if (!lt_init())
         return;
     bool entered = lt_guard_enter();
     lt_walk_learn_bounds(); /* the main thread's: a seccomp filter could forbid it later */
+    /* quick_exit runs no destructor, only these, the program's first: ours
+     * was registered before any of theirs */
+    at_quick_exit(exit_snapshot);
     lt_trigger_start_thread();
     lt_http_start_thread();
     if (entered)
@@ -142,10 +156,5 @@ __attribute__((constructor)) static void lt_constructor(void)
  * on its heap has been said. */
 __attribute__((destructor)) static void lt_destructor(void)
 {
-    if (atomic_load(&lt_state) != LT_READY)
-        return;
-    bool entered = lt_guard_enter();
-    lt_trigger_at_exit();
-    if (entered)
-        lt_guard_leave();
+    exit_snapshot();
 }

@@ -424,6 +424,9 @@ static void exit_work(void)
 
 void lt_trigger_at_exit(void)
 {
+    static _Atomic bool done; /* exit_work keeps the snapshot lock */
+    if (atomic_exchange(&done, true))
+        return;
     lt_log_keep_stderr();
     if (lt_may_syscall()) {
         exit_work();

@@ -1,5 +1,6 @@
 # The leak report at exit: totals, the largest stacks, the exit snapshot.
 . "$LT_TESTS/lib.sh"
+. "$LT_TESTS/lib_heap.sh"
 V=$LT_VICTIMS/http_grow   # leaks COUNT x SIZE in initial_site, then TICKS x TICK_SIZE in tick_site
 count=40 size=300 ticks=2 tick_size=7
 
@@ -26,6 +27,14 @@ expect "report: points at the exit snapshot" 1 \
 expect_true "report: an unnamed frame as address (file+offset)" \
   grep -qE '^leaktrace:       #[0-9] 0x[0-9a-f]+ \(ls\+0x[0-9a-f]+\)$' "$T/errls"
 expect "report: no '1 objects'" 0 "$(grep -c ' 1 objects ' "$T/errls")"
+
+# quick_exit runs no destructor, only the at_quick_exit handlers: the
+# exit snapshot comes from one of those, after the program's own.
+n=9 s=77
+LEAKTRACE_FD=0 run_traced quick "$LT_VICTIMS/quick_exit" $n $s 3
+expect "quick_exit: exit code" 3 "$rc"
+expect "quick_exit: the program's handler ran" "handler ran" "$(cat "$T/quick.out")"
+check_site "$(profile $vpid 1)" leak_before_quick_exit $n $((n * s)) $n $((n * s))
 
 (cd "$T" && LEAKTRACE_REPORT=0 traced "$V" 1 10 0 0 >/dev/null 2>"$T/err0")
 expect "LEAKTRACE_REPORT=0: no report" 0 "$(grep -c 'still live at exit' "$T/err0")"
