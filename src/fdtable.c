@@ -69,12 +69,13 @@ void lt_fd_init(void)
     rlim_t want = FD_CAP_MAX;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
         want = rl.rlim_max > rl.rlim_cur ? rl.rlim_max : rl.rlim_cur;
-    cap = want > FD_CAP_MAX ? FD_CAP_MAX : want < 1024 ? 1024 : (unsigned)want;
-    void *p = mmap(NULL, (size_t)cap * sizeof *slots, PROT_READ | PROT_WRITE,
+    unsigned n = want > FD_CAP_MAX ? FD_CAP_MAX : want < 1024 ? 1024 : (unsigned)want;
+    void *p = mmap(NULL, (size_t)n * sizeof *slots, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return; /* descriptors go untracked; the heap tracer carries on */
     slots = p;
+    cap = n; /* in_table() says yes only once there are slots */
     lt_fd_on = lt_config.fd;
 }
 

@@ -335,6 +335,17 @@ LT_EXPORT int dup(int fd)
     return booked_dup(REAL(dup)(fd), fd, true);
 }
 
+/* dup2/dup3 gave the program newfd: whatever the number held is gone,
+ * one of the tracer's descriptors too (fdtable.c). Its mark goes even when
+ * no record replaces it (LEAKTRACE_FD=0): else the program's close of its
+ * own descriptor would be refused, and the tracer would close it as its. */
+static int taken_over(int newfd)
+{
+    if (newfd >= 0 && !lt_in_tracer())
+        lt_fd_forget(newfd);
+    return newfd;
+}
+
 /* dup2/dup3 close newfd if it was open, atomically: its number is never
  * free in between, so its record is replaced after the call. */
 LT_EXPORT int dup2(int fd, int newfd)
@@ -342,7 +353,7 @@ LT_EXPORT int dup2(int fd, int newfd)
     if (newfd == STDERR_FILENO && fd != newfd)
         stderr_dropped();
     int r = REAL(dup2)(fd, newfd);
-    return fd == newfd ? r : booked_dup(r, fd, false);
+    return fd == newfd ? r : booked_dup(taken_over(r), fd, false);
 }
 LT_EXPORT int __dup2(int fd, int newfd) __attribute__((alias("dup2"), copy(dup2)));
 
@@ -350,7 +361,7 @@ LT_EXPORT int dup3(int fd, int newfd, int flags)
 {
     if (newfd == STDERR_FILENO && fd != newfd)
         stderr_dropped();
-    return booked_dup(REAL(dup3)(fd, newfd, flags), fd, false);
+    return booked_dup(taken_over(REAL(dup3)(fd, newfd, flags)), fd, false);
 }
 
 static int fcntl_booked(int r, int fd, int cmd)
