@@ -6,9 +6,10 @@
  * memory. A forked child inherits the array (private mapping) and with it
  * the parent's records: its inuse_fds keep the parent's stacks.
  *
- * The tracer's own descriptors (libdwfl's ELF files, the snapshot files,
- * the HTTP endpoint's sockets) are marked LT_FD_OWN when a hook sees them
- * made by the tracer proper (LT_GUARD_TRACER, see guard.h). They are moved
+ * The tracer's own descriptors (separate debug files libdwfl reads, the
+ * snapshot files, the HTTP endpoint's sockets, the spare: fdspare.c) are
+ * marked LT_FD_OWN when a hook sees them made by the tracer proper
+ * (LT_GUARD_TRACER, see guard.h). They are moved
  * to the top of the range, so the program's descriptors get the numbers
  * they would get untraced, and they are protected: the program's close() of
  * one is a successful no-op and its close_range/closefrom go around them. A
@@ -231,16 +232,30 @@ static int raw_fcntl(int fd, int cmd, long arg)
     return (int)syscall(SYS_fcntl, fd, cmd, arg);
 }
 
+/* The first number of the tracer's range under the soft limit as it is
+ * now; false if the limit cannot be read. */
+static bool own_range_base(rlim_t *base)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return false;
+    rlim_t soft = rl.rlim_cur > cap ? cap : rl.rlim_cur;
+    *base = soft >= 4 * OWN_ROOM ? soft - OWN_ROOM : soft / 2;
+    return true;
+}
+
+bool lt_fd_in_own_range(int fd)
+{
+    rlim_t base;
+    return fd >= 0 && own_range_base(&base) && (rlim_t)fd >= base;
+}
+
 /* Moves fd to the top of the range the soft limit allows (or leaves it
  * where it is if that part is full or the limit is tiny). */
 static int move_high(int fd)
 {
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return fd;
-    rlim_t soft = rl.rlim_cur > cap ? cap : rl.rlim_cur;
-    rlim_t base = soft >= 4 * OWN_ROOM ? soft - OWN_ROOM : soft / 2;
-    if ((rlim_t)fd >= base)
+    rlim_t base;
+    if (!own_range_base(&base) || (rlim_t)fd >= base)
         return fd;
     int high = raw_fcntl(fd, F_DUPFD_CLOEXEC, (long)base);
     if (high < 0)

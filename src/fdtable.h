@@ -89,4 +89,9 @@ void lt_fd_forget(int fd);
 
 bool lt_fd_is_own(int fd);
 
+/* fd lies in the tracer's range at the top (from 256 below the soft
+ * RLIMIT_NOFILE; its upper half under 1024), where adopted descriptors are
+ * moved. */
+bool lt_fd_in_own_range(int fd);
+
 #endif

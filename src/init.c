@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "fdspare.h"
 #include "fdtable.h"
 #include "heap.h"
 #include "http.h"
@@ -89,6 +90,7 @@ static int init_tables(void)
     lt_fd_init();
     lt_stack_open_fallback();
     lt_log_init();
+    lt_fd_spare_init();
     lt_trigger_init();
     lt_http_init();
     return LT_READY;

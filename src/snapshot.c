@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fdspare.h"
 #include "io.h"
 #include "log.h"
 
@@ -32,16 +33,18 @@ static bool write_file_atomically(const char *path, const struct lt_buf *data, c
         return false;
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* The spare's number if the program holds every other one (fdspare.c) */
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = lt_fd_open_own(tmp, flags, 0600);
     if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a killed run */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = lt_fd_open_own(tmp, flags, 0600);
     if (fd < 0) {
         snprintf(why, cap, "cannot create %s: %s", tmp, strerror(errno));
         return false;
     }
     bool ok = lt_write_all(fd, data->data, data->len, false);
     int err = errno;
-    ok = close(fd) == 0 && ok;
+    ok = lt_fd_close_own(fd) == 0 && ok;
     if (ok && rename(tmp, path) != 0) {
         err = errno;
         ok = false;

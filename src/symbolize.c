@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 #include <dwarf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
@@ -15,10 +16,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buildid.h"
 #include "config.h"
+#include "fdspare.h"
 #include "resolve.h"
 #include "retired.h"
 #include "symtab.h"
@@ -46,11 +49,26 @@ struct pc_entry;
 static struct pc_entry *pc_cache; /* symbolization results across snapshots (end of file) */
 static unsigned pc_cache_count;
 
+/* A file that could not be opened for want of a descriptor (the program
+ * holds every number it may): libdwfl keeps such a failure with its module
+ * for good, so the next batch starts from a fresh Dwfl (begin_afresh). */
+static bool short_of_descriptors;
+
+static void note_open_failure(void)
+{
+    if (errno == EMFILE || errno == ENFILE)
+        short_of_descriptors = true;
+}
+
+/* libdwfl keeps the descriptor for the module's life: not the spare's,
+ * which the snapshot file needs next (find_elf_mapped). */
 static int open_debug_file(const char *path, char **name_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0)
         *name_out = strdup(path);
+    else
+        note_open_failure();
     return fd;
 }
 
@@ -96,8 +114,54 @@ static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char 
     return -1;
 }
 
+/* A loaded object's file, read through a mapping (a private one, as libdwfl
+ * maps the files it opens), its descriptor closed at once: so a file needs
+ * a number only for a moment, and when the program holds every number it
+ * may, it gets the spare's (fdspare.c). NULL if it cannot be read. */
+static Elf *read_mapped(const char *path)
+{
+    int fd = lt_fd_open_own(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+        note_open_failure();
+        return NULL;
+    }
+    elf_version(EV_CURRENT);
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+    /* Whatever the mapping does not hold (mmap refused) is read in now. */
+    if (elf && elf_cntl(elf, ELF_C_FDREAD) != 0) {
+        elf_end(elf);
+        elf = NULL;
+    }
+    lt_fd_close_own(fd);
+    return elf;
+}
+
+/* libdwfl's own callback hands libdwfl the descriptor, which it keeps until
+ * the module goes: one number of the tracer's for each object in a stack
+ * (python importing ssl and sqlite3: 21), none of which could be
+ * opened once the program holds every number. Here libdwfl gets the Elf
+ * only. The path comes from the loader; a special file there now (which
+ * could block an open) is left alone, as libdwfl does. */
+static int find_elf_mapped(Dwfl_Module *mod, void **userdata, const char *modname,
+                           Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+    struct stat st;
+    if (modname[0] != '/')
+        return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+    if (stat(modname, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    Elf *elf = read_mapped(modname);
+    *file_name = elf ? strdup(modname) : NULL;
+    if (elf && !*file_name) {
+        elf_end(elf);
+        elf = NULL;
+    }
+    *elfp = elf;
+    return -1; /* no descriptor for libdwfl to keep */
+}
+
 static const Dwfl_Callbacks callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = find_elf_mapped,
     .find_debuginfo = find_debuginfo_locally,
 };
 
@@ -288,10 +352,35 @@ static bool has_headroom(void)
     return true;
 }
 
+static void pc_cache_clear(void);
+
+static int forget_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+                         void *arg)
+{
+    (void)mod; (void)name; (void)start; (void)arg;
+    lt_symtab_forget(userdata);
+    return DWARF_CB_OK;
+}
+
+/* After a batch that missed files for want of descriptors: the Dwfl goes
+ * with all that was read from it, and the names it lacked are looked for
+ * again (once the program has let descriptors go; while it holds them all,
+ * each batch reads its files anew). */
+static void begin_afresh(void)
+{
+    dwfl_getmodules(dwfl, forget_module, NULL, 0);
+    dwfl_end(dwfl);
+    dwfl = NULL;
+    pc_cache_clear();
+}
+
 bool lt_symbolize_begin(void)
 {
     if (!has_headroom())
         return false;
+    if (dwfl && short_of_descriptors)
+        begin_afresh();
+    short_of_descriptors = false;
     if (!dwfl)
         dwfl = dwfl_begin(&callbacks);
     if (!dwfl)

@@ -87,3 +87,8 @@ const char *lt_symtab_function_at(Dwfl_Module *mod, uintptr_t pc)
     return label ? label->name : NULL;
 }
 
+void lt_symtab_forget(void **userdata)
+{
+    lt_raw_free(*userdata);
+    *userdata = NULL;
+}

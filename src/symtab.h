@@ -12,4 +12,7 @@
  * if none. The name belongs to libdwfl. */
 const char *lt_symtab_function_at(Dwfl_Module *mod, uintptr_t pc);
 
+/* Frees the index kept in a module's user data, before its Dwfl goes. */
+void lt_symtab_forget(void **userdata);
+
 #endif
