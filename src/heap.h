@@ -12,9 +12,10 @@
 
 void lt_heap_init(void);
 
-/* hooks_new.c, at start-up: which base forms of operator new and delete
- * the program replaced with its own (its other forms then go to libstdc++,
- * which forwards to the replacement). */
+/* hooks_new.c, at start-up: which allocator operator new and delete pair
+ * with (the program's; one warning line when it is not ours: resolve.h), and
+ * which base forms of them the program replaced with its own (its other
+ * forms then go to libstdc++, which forwards to the replacement). */
 void lt_new_init(void);
 
 /* Sampling mode: most calls are not sampled, and need neither the guard nor

@@ -108,6 +108,7 @@ static bool replaced_elsewhere(const char *name, void *ours)
 
 void lt_new_init(void)
 {
+    lt_warn_if_heap_bypassed();
     replaced[SCALAR_NEW] = replaced_elsewhere("_Znwm", (void *)scalar_new);
     replaced[ALIGNED_NEW] = replaced_elsewhere("_ZnwmSt11align_val_t", (void *)aligned_new);
     replaced[SCALAR_DELETE] = replaced_elsewhere("_ZdlPv", (void *)scalar_delete);

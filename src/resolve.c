@@ -8,10 +8,13 @@
 #include "resolve.h"
 
 #include <dlfcn.h>
+#include <limits.h>
+#include <link.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "guard.h"
+#include "log.h"
 
 struct lt_real_heap lt_real;
 
@@ -70,6 +73,114 @@ void lt_resolve_heap(void)
     RESOLVE(cxx_new_aligned, "_ZnwmSt11align_val_t");
     RESOLVE(cxx_new_aligned_nothrow, "_ZnwmSt11align_val_tRKSt9nothrow_t");
     RESOLVE(free, "free"); /* last: its presence marks resolution as done */
+}
+
+/* The loaded object that defines the function at fn, or NULL. */
+static struct link_map *object_of(void *fn)
+{
+    Dl_info info;
+    struct link_map *map = NULL;
+    return fn && dladdr1(fn, &info, (void **)&map, RTLD_DL_LINKMAP) ? map : NULL;
+}
+
+static struct link_map *this_library(void) { return object_of((void *)&object_of); }
+
+/* Where the object comes in the search order of the program's symbols: the
+ * loader's list starts with the executable, then LD_PRELOAD in order, then
+ * the libraries they need. */
+static int search_position(struct link_map *map)
+{
+    int position = 0;
+    for (; map && map->l_prev; map = map->l_prev)
+        position++;
+    return map ? position : INT_MAX;
+}
+
+/* The version that glibc gives malloc and free: its first on the
+ * architecture. The program's references to them carry it. */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define GLIBC_FIRST_VERSION "GLIBC_2.2.5"
+#elif defined(__aarch64__)
+#define GLIBC_FIRST_VERSION "GLIBC_2.17"
+#elif defined(__i386__)
+#define GLIBC_FIRST_VERSION "GLIBC_2.0"
+#endif
+
+/* The definition of `name` that the program's own calls reach. A reference
+ * with a version binds to the first object that defines the name either
+ * without a version (ours, jemalloc's: dlsym finds it) or with that very
+ * version (libc_malloc_debug's malloc@GLIBC_2.2.5, which dlsym does not see:
+ * it is not the default version there). */
+static void *program_symbol(const char *name)
+{
+    void *plain = dlsym(RTLD_DEFAULT, name);
+#ifdef GLIBC_FIRST_VERSION
+    void *versioned = dlvsym(RTLD_DEFAULT, name, GLIBC_FIRST_VERSION);
+    if (versioned && (!plain || search_position(object_of(versioned)) <
+                                    search_position(object_of(plain))))
+        return versioned;
+#endif
+    return plain;
+}
+
+static struct lt_program_heap find_program_heap(void)
+{
+    bool entered = lt_guard_enter(); /* dlsym may allocate */
+    /* Never NULL: libc's when nothing comes before them. */
+    struct lt_program_heap heap = {
+        .malloc = (void *(*)(size_t))program_symbol("malloc"),
+        .free = (void (*)(void *))program_symbol("free"),
+    };
+    struct link_map *self = this_library();
+    heap.ours = object_of((void *)heap.malloc) == self && object_of((void *)heap.free) == self;
+    if (entered)
+        lt_guard_leave();
+    return heap;
+}
+
+enum { HEAP_UNKNOWN, HEAP_PUBLISHING, HEAP_KNOWN };
+static struct lt_program_heap program_heap;
+static _Atomic int program_heap_state;
+
+/* Never waits: a thread that finds the answer unpublished (another one is
+ * publishing it, or a signal handler interrupted its own lookup) looks it
+ * up itself; the lookups agree. */
+struct lt_program_heap lt_program_heap(void)
+{
+    if (lt_likely(atomic_load_explicit(&program_heap_state, memory_order_acquire) == HEAP_KNOWN))
+        return program_heap;
+    struct lt_program_heap found = find_program_heap();
+    int expected = HEAP_UNKNOWN;
+    if (atomic_compare_exchange_strong(&program_heap_state, &expected, HEAP_PUBLISHING)) {
+        program_heap = found;
+        atomic_store_explicit(&program_heap_state, HEAP_KNOWN, memory_order_release);
+    }
+    return found;
+}
+
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+void lt_warn_if_heap_bypassed(void)
+{
+    struct lt_program_heap heap = lt_program_heap();
+    if (heap.ours)
+        return;
+    struct link_map *self = this_library();
+    struct link_map *provider = object_of((void *)heap.malloc);
+    if (provider == self)
+        provider = object_of((void *)heap.free);
+    /* no path to name, or the executable's own malloc (a limitation that
+     * no LD_PRELOAD order changes) */
+    if (!provider || !provider->l_prev || !provider->l_name[0] || !self)
+        return;
+    const char *ours = file_name(self->l_name);
+    lt_warn("malloc and free come from %s, which is loaded before %s: the heap is not traced; "
+            "put %s first in LD_PRELOAD",
+            provider->l_name, ours, ours);
 }
 
 void *lt_raw_malloc(size_t n)

@@ -48,6 +48,25 @@ static inline void *lt_resolve_next_once(void *_Atomic *slot, const char *name)
     return fn == LT_RESOLVE_MISSING ? NULL : fn;
 }
 
+/* The allocator behind the program's own calls of malloc and free: the
+ * definitions that its references bind to (resolve.c). They are ours when
+ * libleaktrace.so comes first in LD_PRELOAD, and every block passes through
+ * the hooks. When an object ahead of us defines them (another allocator
+ * preloaded before us, an executable with its own malloc), the program's
+ * blocks never do. */
+struct lt_program_heap {
+    bool ours; /* malloc and free are the tracer's hooks */
+    void *(*malloc)(size_t);
+    void (*free)(void *);
+};
+
+/* Looked up on first use (a hook can run before our constructor) and kept. */
+struct lt_program_heap lt_program_heap(void);
+/* At start-up: one stderr line when a library loaded before us serves the
+ * program's malloc and free (an executable with its own is a documented
+ * limitation, and no order of LD_PRELOAD changes it). */
+void lt_warn_if_heap_bypassed(void);
+
 /* Untracked allocation for the tracer's own data: the real allocator once
  * known, the bootstrap arena before that. */
 void *lt_raw_malloc(size_t n);

@@ -1,0 +1,85 @@
+# Another allocator in LD_PRELOAD with libleaktrace.so (jemalloc, tcmalloc,
+# glibc's libc_malloc_debug), in either order.
+# After libleaktrace.so: the program's calls reach the tracer, which passes
+# them on to the allocator: exact numbers at the leak sites, and the program
+# runs as it does with the allocator alone.
+# Before it: the program's malloc and free are the allocator's, which the
+# tracer never sees: one warning line says so and what to do (before: no
+# word, and an empty profile), and the program runs as with the allocator
+# alone.
+source "$LT_TESTS/lib.sh"
+source "$LT_TESTS/lib_heap.sh"
+
+lib_dir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+# Not gperftools' full libtcmalloc.so.4: before libleaktrace.so it hangs
+# at start-up, a matter of the tracer's start-up, not of the heap hooks
+# (its first stack trace initializes libunwind, whose pipe2 call starts the
+# tracer, which calls into libunwind under libunwind's own lock).
+allocators=( # FILE PACKAGE
+  "libjemalloc.so.2 libjemalloc2"
+  "libtcmalloc_minimal.so.4 libtcmalloc-minimal4"
+  "libc_malloc_debug.so.0 libc6"
+)
+export MALLOC_CHECK_=3 # libc_malloc_debug checks every free; the others ignore it
+n=20 s=192 len=37 # heap_alloc (see t_heap_alloc)
+c_victim=("$LT_VICTIMS/heap_alloc" $n $s $len)
+
+# alone NAME ALLOCATOR COMMAND...: the reference run, the allocator preloaded
+# alone; $T/NAME.plain.out/.err, plain_rc
+alone() {
+  local name=$1 alloc=$2
+  shift 2
+  LD_PRELOAD=$alloc timeout 60 "$@" </dev/null >"$T/$name.plain.out" 2>"$T/$name.plain.err"
+  plain_rc=$?
+}
+
+# as_alone NAME: the traced run NAME ended and printed as the reference did
+as_alone() {
+  expect "$1: exit status (alone: $plain_rc)" "$plain_rc" "$rc"
+  expect_true "$1: stdout as alone" cmp -s "$T/$1.plain.out" "$T/$1.out"
+  grep -v '^leaktrace: ' "$T/$1.err" >"$T/$1.err.program"
+  expect_true "$1: stderr as alone, the tracer's lines aside" cmp -s "$T/$1.plain.err" "$T/$1.err.program"
+}
+
+# after ALLOCATOR: LD_PRELOAD=libleaktrace.so:ALLOCATOR
+after() {
+  local alloc=$1 f
+  alone c_after "$alloc" "${c_victim[@]}"
+  LT_LIB=$LT_LIB:$alloc LEAKTRACE_FD=0 run_traced c_after "${c_victim[@]}"
+  as_alone c_after
+  expect "c_after: the tracer's lines" "" "$(leaktrace_lines "$T/c_after.err")"
+  f=$(profile $vpid 1)
+  #          function             alloc_objects alloc_space  inuse_objects inuse_space
+  check_site "$f" leak_malloc          $n $((n * s))        $n $((n * s))
+  check_site "$f" leak_calloc          $n $((n * 3 * s))    $n $((n * 3 * s))
+  check_site "$f" leak_memalign        $n $((n * s))        $n $((n * s))
+  check_site "$f" leak_strdup          $n $((n * (len + 1))) $n $((n * (len + 1)))
+  check_site "$f" realloc_middle       $n $((n * 2 * s))    0 0
+}
+
+# before ALLOCATOR: LD_PRELOAD=ALLOCATOR:libleaktrace.so
+before() {
+  local alloc=$1
+  local ours=${LT_LIB##*/}
+  local warning="leaktrace: malloc and free come from $alloc, which is loaded before $ours: the heap is not traced; put $ours first in LD_PRELOAD"
+  alone c_before "$alloc" "${c_victim[@]}"
+  LT_LIB=$alloc:$LT_LIB LEAKTRACE_FD=0 run_traced c_before "${c_victim[@]}"
+  as_alone c_before
+  expect "c_before: the tracer's lines" "$warning" "$(leaktrace_lines "$T/c_before.err")"
+  expect "c_before: the heap is not traced, as the line says (leak_malloc)" "0 0 0 0" \
+    "$(query values "$(profile $vpid 1)" leak_malloc)"
+}
+
+for entry in "${allocators[@]}"; do
+  read -r file package <<<"$entry"
+  alloc=$lib_dir/$file
+  if [[ ! -e $alloc ]]; then
+    echo "SKIP $file: not installed (apt-get install $package)"
+    continue
+  fi
+  echo "--- LD_PRELOAD=libleaktrace.so:$file"
+  after "$alloc"
+  echo "--- LD_PRELOAD=$file:libleaktrace.so"
+  before "$alloc"
+done
+finish
