@@ -2,10 +2,19 @@
  * always reach malloc through the PLT (static libstdc++, -fno-plt), and the
  * stack must start at the caller of `new`.
  *
- * The block comes from the real malloc (or memalign), as libstdc++'s own
- * operator new does. Only when that fails do we call libstdc++'s operator
- * new, which runs the new-handler loop and throws std::bad_alloc (this file
- * is built with -fexceptions, so the exception passes through us). */
+ * new and delete always pair with the allocator behind the program's own
+ * malloc and free (resolve.h), as libstdc++'s do: blocks cross between C
+ * and C++ code. Usually that is ours: the block comes from the real malloc
+ * (or memalign) and is tracked, and delete is our free. When an allocator
+ * loaded before us serves the program's malloc (and lacks operator new, as
+ * libc_malloc_debug does), new takes its malloc (or memalign) and
+ * delete its free, untracked as the program's other blocks are. Before,
+ * new took the real malloc (the one after us, glibc's) and delete's free
+ * bound to the first one: free(): invalid pointer.
+ *
+ * Only when the allocation fails do we call libstdc++'s operator new, which
+ * runs the new-handler loop and throws std::bad_alloc (this file is built
+ * with -fexceptions, so the exception passes through us). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
@@ -16,8 +25,8 @@
 #include "init.h"
 #include "resolve.h"
 
-/* Tracked allocation for new; NULL on failure, nothing counted. */
-static void *new_block(size_t n, size_t align)
+/* Tracked allocation, for our free; NULL on failure, nothing counted. */
+static void *tracked_block(size_t n, size_t align)
 {
     if (!lt_hook_enter())
         return align ? lt_raw_memalign(align, n) : lt_raw_malloc(n);
@@ -27,6 +36,21 @@ static void *new_block(size_t n, size_t align)
     lt_hook_leave();
     return p;
 }
+
+/* A block for new from the program's allocator (align 0: malloc's
+ * alignment); NULL on failure. */
+static void *new_block(size_t n, size_t align)
+{
+    struct lt_program_heap heap = lt_program_heap();
+    if (heap.ours)
+        return tracked_block(n, align);
+    if (!align)
+        return heap.malloc(n);
+    return heap.memalign ? heap.memalign(align, n) : NULL;
+}
+
+/* Every delete that is ours: the free of the allocator new used. */
+static void delete_block(void *p) { lt_program_heap().free(p); }
 
 /* libstdc++ may be dlopen'ed after we resolved: look again when needed. */
 #define REAL_NEW(field, sym) \
@@ -97,8 +121,8 @@ static bool replaced[BASE_FORMS];
  * the program's replacement, taken through the GOT. */
 static void *scalar_new(size_t n) { return new_throwing(n); }
 static void *aligned_new(size_t n, size_t a) { return new_aligned(n, a); }
-static void scalar_delete(void *p) { free(p); }
-static void aligned_delete(void *p, size_t a) { (void)a; free(p); }
+static void scalar_delete(void *p) { delete_block(p); }
+static void aligned_delete(void *p, size_t a) { (void)a; delete_block(p); }
 
 static bool replaced_elsewhere(const char *name, void *ours)
 {
@@ -108,6 +132,7 @@ static bool replaced_elsewhere(const char *name, void *ours)
 
 void lt_new_init(void)
 {
+    lt_program_heap(); /* known from now on: looked up here, not in a signal handler's new */
     lt_warn_if_heap_bypassed();
     replaced[SCALAR_NEW] = replaced_elsewhere("_Znwm", (void *)scalar_new);
     replaced[ALIGNED_NEW] = replaced_elsewhere("_ZnwmSt11align_val_t", (void *)aligned_new);
@@ -137,7 +162,7 @@ void lt_new_init(void)
         if (lib)                                                                                   \
             lib args;                                                                              \
         else                                                                                       \
-            free(p);                                                                               \
+            delete_block(p);                                                                       \
     }
 
 /* The base forms */
@@ -156,8 +181,8 @@ DERIVED_NEW(ALIGNED_NEW, _ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a
 DERIVED_NEW(ALIGNED_NEW, _ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, size_t a, const void *t),
             (n, a, t), new_aligned_nothrow(n, a, t))
 
-/* Every other delete is a free: the size and alignment arguments add
- * nothing (unless the base delete is replaced). */
+/* Every other delete is the paired free: the size and alignment arguments
+ * add nothing (unless the base delete is replaced). */
 DERIVED_DELETE(SCALAR_DELETE, _ZdaPv, (void *p), (p))
 DERIVED_DELETE(SCALAR_DELETE, _ZdlPvm, (void *p, size_t n), (p, n))
 DERIVED_DELETE(SCALAR_DELETE, _ZdaPvm, (void *p, size_t n), (p, n))

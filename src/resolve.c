@@ -96,7 +96,7 @@ static int search_position(struct link_map *map)
     return map ? position : INT_MAX;
 }
 
-/* The version that glibc gives malloc and free: its first on the
+/* The version that glibc gives malloc, free and memalign: its first on the
  * architecture. The program's references to them carry it. */
 #if defined(__x86_64__) && !defined(__ILP32__)
 #define GLIBC_FIRST_VERSION "GLIBC_2.2.5"
@@ -129,6 +129,7 @@ static struct lt_program_heap find_program_heap(void)
     /* Never NULL: libc's when nothing comes before them. */
     struct lt_program_heap heap = {
         .malloc = (void *(*)(size_t))program_symbol("malloc"),
+        .memalign = (void *(*)(size_t, size_t))program_symbol("memalign"),
         .free = (void (*)(void *))program_symbol("free"),
     };
     struct link_map *self = this_library();

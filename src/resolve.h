@@ -49,14 +49,17 @@ static inline void *lt_resolve_next_once(void *_Atomic *slot, const char *name)
 }
 
 /* The allocator behind the program's own calls of malloc and free: the
- * definitions that its references bind to (resolve.c). They are ours when
- * libleaktrace.so comes first in LD_PRELOAD, and every block passes through
- * the hooks. When an object ahead of us defines them (another allocator
- * preloaded before us, an executable with its own malloc), the program's
- * blocks never do. */
+ * definitions that its references bind to (resolve.c). They are ours
+ * when libleaktrace.so comes first in LD_PRELOAD, and every block passes
+ * through the hooks. When an object ahead of us defines them (another
+ * allocator preloaded before us, an executable with its own malloc), the
+ * program's blocks never do, and operator new and delete, which still reach
+ * us when that object lacks them, must use its allocator too: C and C++
+ * hand blocks to each other, and libstdc++'s frees are that allocator's. */
 struct lt_program_heap {
     bool ours; /* malloc and free are the tracer's hooks */
     void *(*malloc)(size_t);
+    void *(*memalign)(size_t, size_t);
     void (*free)(void *);
 };
 
