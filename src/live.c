@@ -43,7 +43,7 @@ struct entry {
 };
 
 struct stripe {
-    _Atomic bool locked;
+    _Atomic uintptr_t owner; /* 0: free; else the holder's lock_token() */
     struct entry *table;
     uint32_t cap, count;
 } __attribute__((aligned(64)));
@@ -69,34 +69,57 @@ static void wait_a_little(unsigned spins)
     }
 }
 
-static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe *s)
+/* The holder's mark: its thread's lt_held, unique among live threads, so
+ * that a lock a jump abandoned (hooks_jump.c) is let go only by its holder. */
+static inline uintptr_t lock_token(void)
+{
+    return (uintptr_t)&lt_held;
+}
+
+static inline bool stripe_try_lock(struct stripe *s, uintptr_t me)
+{
+    uintptr_t free_ = 0;
+    return atomic_compare_exchange_strong_explicit(&s->owner, &free_, me, memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe *s, uintptr_t me)
 {
     unsigned spins = 0;
     do {
-        while (atomic_load_explicit(&s->locked, memory_order_relaxed))
+        while (atomic_load_explicit(&s->owner, memory_order_relaxed))
             wait_a_little(spins++);
-    } while (atomic_exchange_explicit(&s->locked, true, memory_order_acquire));
+    } while (!stripe_try_lock(s, me));
 }
 
+/* lt_held.stripe is set first, and cleared after: a jump at any point
+ * finds the stripe if this thread may hold it. */
 static inline void stripe_lock(struct stripe *s)
 {
-    if (__builtin_expect(atomic_exchange_explicit(&s->locked, true, memory_order_acquire), 0))
-        stripe_lock_contended(s);
+    uintptr_t me = lock_token();
     lt_held.stripe = s;
+    if (__builtin_expect(!stripe_try_lock(s, me), 0))
+        stripe_lock_contended(s, me);
 }
 
 static void stripe_unlock(struct stripe *s)
 {
+    atomic_store_explicit(&s->owner, 0, memory_order_release);
     lt_held.stripe = NULL;
-    atomic_store_explicit(&s->locked, false, memory_order_release);
 }
 
 /* A jump left the table's operation half done (an entry stored without its
  * count, a backward shift part way): at worst a block is counted live twice
- * or its free goes unseen; not a lock held for good. */
+ * or its free goes unseen; not a lock held for good. Let go only if this
+ * thread holds it (the jump may have come before it took it, or after it
+ * let go). */
 void lt_live_release_abandoned(void *stripe)
 {
-    stripe_unlock(stripe);
+    struct stripe *s = stripe;
+    uintptr_t me = lock_token();
+    atomic_compare_exchange_strong_explicit(&s->owner, &me, 0, memory_order_release,
+                                            memory_order_relaxed);
+    lt_held.stripe = NULL;
 }
 
 /* Sampling mode only: a counting filter in front of the table (live.h).
@@ -173,10 +196,14 @@ static __attribute__((noinline, cold)) bool grow(struct stripe *s)
     for (uint32_t i = 0; i < s->cap; i++)
         if (s->table[i].ptr)
             place(table, cap, s->table[i]);
-    if (s->table != first)
-        munmap(s->table, (size_t)s->cap * sizeof(struct entry));
+    /* the new table in place before the old one goes: a jump out of a hook
+     * (hooks_jump.c) must not leave the stripe on an unmapped table */
+    struct entry *old = s->table;
+    uint32_t old_cap = s->cap;
     s->table = table;
     s->cap = cap;
+    if (old != first)
+        munmap(old, (size_t)old_cap * sizeof(struct entry));
     return true;
 }
 
@@ -301,5 +328,5 @@ void lt_live_unlock_all(void)
 void lt_live_reinit_locks(void)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
-        atomic_store_explicit(&stripes[i].locked, false, memory_order_relaxed);
+        atomic_store_explicit(&stripes[i].owner, 0, memory_order_relaxed);
 }

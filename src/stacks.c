@@ -25,7 +25,9 @@ static uintptr_t *frame_arena;
 static size_t frame_used;
 static _Atomic uint32_t stack_count;
 static uint32_t overflow_id[LT_TAG_COUNT];
-static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Error-checking: a jump out of a hook (hooks_jump.c) lets it go only if
+ * this thread holds it. */
+static pthread_mutex_t insert_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 
 _Atomic unsigned lt_thread_slot_next;
 __thread unsigned lt_thread_slot_plus_one __attribute__((tls_model("initial-exec")));
@@ -109,8 +111,8 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
     uint32_t id = lookup(hash, frames, depth, tag, &slot);
     if (id)
         return id;
+    lt_held.insert_lock = true; /* first: a jump right after the lock finds it */
     pthread_mutex_lock(&insert_lock);
-    lt_held.insert_lock = true;
     id = lookup(hash, frames, depth, tag, &slot); /* another thread may have won */
     if (!id) {
         id = add_record(hash, frames, depth, tag);
@@ -119,8 +121,8 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
         else
             id = overflow_id[tag];
     }
-    lt_held.insert_lock = false;
     pthread_mutex_unlock(&insert_lock);
+    lt_held.insert_lock = false;
     return id;
 }
 
@@ -164,10 +166,17 @@ size_t lt_stacks_memory(void)
  * gets another when it comes again. */
 void lt_stacks_release_abandoned(void)
 {
+    pthread_mutex_unlock(&insert_lock); /* EPERM if not ours: nothing */
     lt_held.insert_lock = false;
-    pthread_mutex_unlock(&insert_lock);
 }
 
 void lt_stacks_lock(void) { pthread_mutex_lock(&insert_lock); }
 void lt_stacks_unlock(void) { pthread_mutex_unlock(&insert_lock); }
-void lt_stacks_reinit_lock(void) { pthread_mutex_init(&insert_lock, NULL); }
+void lt_stacks_reinit_lock(void)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutex_init(&insert_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
