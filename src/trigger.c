@@ -558,7 +558,7 @@ static void after_fork_child(void)
     }
     bool entered = lt_guard_enter();
     lt_live_unlock_all();
-    lt_stacks_unlock();
+    lt_stacks_reinit_lock(); /* error-checking: the child's thread has another id than its locker */
     lt_cfi_unlock();
     for (int i = 0; i < GATE_SHARDS; i++)
         atomic_store(&gate[i].in_flight, 0);
