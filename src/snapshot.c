@@ -131,6 +131,7 @@ const char *lt_snapshot_write(void)
 }
 
 void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }
+bool lt_snapshot_trylock(void) { return pthread_mutex_trylock(&snapshot_lock) == 0; }
 void lt_snapshot_unlock(void) { pthread_mutex_unlock(&snapshot_lock); }
 
 

@@ -9,6 +9,8 @@
 /* One snapshot at a time: writers hold this lock around lt_snapshot_write. */
 void lt_snapshot_lock(void);
 void lt_snapshot_unlock(void);
+/* The lock if it is free now, without waiting (true: taken). */
+bool lt_snapshot_trylock(void);
 
 /* Takes the next SEQ and writes PREFIX.PID.SEQ.heap.pb.gz (and .fd.pb.gz).
  * The caller holds the snapshot lock. Never called in a signal handler.

@@ -15,6 +15,7 @@
 #include "cfi.h"
 #include "clock.h"
 #include "config.h"
+#include "fdspare.h"
 #include "http.h"
 #include "init.h"
 #include "live.h"
@@ -211,23 +212,38 @@ static void watch_leader(void)
         pthread_setspecific(leader_key, (void *)1);
 }
 
-/* /proc/self/stat: the leader's state is field 3, the thread count field
- * 20 (counting a zombie leader). Short, unlike /proc/self/status, whose
- * Groups line can push what follows past any fixed buffer. */
-bool lt_trigger_program_gone(void)
+/* Once true, for good: no thread of the program is left to start one (and
+ * no signal handler to run: the tracer's threads block every signal). */
+static _Atomic bool program_ended;
+
+/* /proc/self/stat into buf (NUL-terminated); false if it cannot be read
+ * now. The program's threads may have ended holding every descriptor
+ * number it may use: the read borrows the spare's (fdspare.c), under the
+ * snapshot lock. While a snapshot holds that lock, the read waits for the
+ * next look, WATCH_MS later: a wait here could be on this very thread. */
+static bool read_own_stat(char *buf, size_t cap)
 {
-    if (!atomic_load_explicit(&leader_gone, memory_order_relaxed))
+    if (!lt_snapshot_trylock())
         return false;
-    char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    ssize_t n = -1;
+    int fd = lt_fd_open_own("/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
+    if (fd >= 0) {
+        n = read(fd, buf, cap - 1);
+        lt_fd_close_own(fd);
+    }
+    lt_snapshot_unlock();
     if (n <= 0)
         return false;
     buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    return true;
+}
+
+/* /proc/self/stat: the leader's state is field 3, the thread count field
+ * 20 (counting a zombie leader). Short, unlike /proc/self/status, whose
+ * Groups line can push what follows past any fixed buffer. */
+static bool only_tracer_threads_left(const char *stat)
+{
+    const char *p = strrchr(stat, ')'); /* the command name may hold anything */
     if (!p || p[1] != ' ')
         return false;
     char state = p[2];
@@ -238,6 +254,19 @@ bool lt_trigger_program_gone(void)
             p++;
     }
     return p && state == 'Z' && atoi(p) <= 1 + lt_tracer_thread_count();
+}
+
+bool lt_trigger_program_gone(void)
+{
+    if (!atomic_load_explicit(&leader_gone, memory_order_relaxed))
+        return false;
+    if (atomic_load(&program_ended))
+        return true;
+    char buf[1024];
+    if (!read_own_stat(buf, sizeof buf) || !only_tracer_threads_left(buf))
+        return false;
+    atomic_store(&program_ended, true);
+    return true;
 }
 
 static pthread_t snapshot_tid;
@@ -577,6 +606,7 @@ static void after_fork_child(void)
     snapshot_running = false;
     lt_tracer_threads_forget();
     atomic_store(&leader_gone, false);
+    atomic_store(&program_ended, false);
     watch_leader(); /* the child's only thread leads it */
     pause_depth = 0;
     pthread_mutex_init(&pause_lock, NULL);

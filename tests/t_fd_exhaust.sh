@@ -5,8 +5,12 @@
 # descriptors the program opened, at the function that opened them, by
 # name; the heap profile holds its block; output and exit code are the
 # untraced ones; once the program has let its descriptors go, the names
-# that could not be read meanwhile (a separate debug file's) are back.
-# Before, no file at all: "cannot create ....tmp: Too many open files".
+# that could not be read meanwhile (a separate debug file's) are back. A
+# program whose main thread ended by pthread_exit and whose last thread
+# ran out of descriptors ends as untraced, with its exit snapshot.
+# Before, no file at all: "cannot create ....tmp: Too many open files";
+# and the last case never ended (the tracer's threads, which block every
+# signal, could not open /proc/self/stat to see the program gone).
 source "$LT_TESTS/lib.sh"
 source "$LT_TESTS/lib_fd.sh"
 
@@ -61,7 +65,7 @@ check_snapshot() {
 stack() { query frames "$1" exhaust_descriptors; }
 
 echo "--- untraced"
-for mode in "" close wait; do
+for mode in "" close wait thread; do
   run "plain$mode" $mode
   if [[ $mode == wait ]]; then
     full plainwait
@@ -113,4 +117,20 @@ check_snapshot "signal snapshot" "$pid" 1 "$n" "$n"
 check_snapshot "exit snapshot" "$pid" 2 "$n" 0
 echo "names while full: $(stack "$(profile "$pid" 1 fd)")"
 expect "names once the descriptors are back" "$reference" "$(stack "$(profile "$pid" 2 fd)")"
+
+echo "--- traced, the main thread gone by pthread_exit, the last one out of descriptors"
+# killed (SIGKILL: the tracer's threads block SIGTERM) if it never ends
+LEAKTRACE_REPORT=0 TRACED=1 run thread thread
+(
+  for ((i = 0; i < 200; i++)); do kill -0 $bg 2>/dev/null || exit; sleep 0.1; done
+  kill -KILL $bg
+) >/dev/null 2>&1 &
+wait $bg
+rc=$?
+pid=$(victim_pid "$T/thread.out")
+n=$(opened thread)
+cat "$T/thread.err"
+expect "exit code (137: killed after 20 s)" 0 $rc
+expect "program output" "$(program_output plainthread)" "$(program_output thread)"
+check_snapshot "exit snapshot" "$pid" 1 "$n" "$n"
 finish

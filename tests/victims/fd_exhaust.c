@@ -6,10 +6,14 @@
  *        fd_exhaust close      closes what it opened, then returns
  *        fd_exhaust wait       waits for SIGUSR2 (a snapshot signal can be
  *                              sent meanwhile), closes, returns
+ *        fd_exhaust thread     a thread of its own opens them and returns,
+ *                              the main thread having ended by pthread_exit
+ *                              (the process ends with its last thread)
  * stdout: "pid N", "open failed: <strerror>", what it closed
  * stderr: "opened N", how many exhaust_descriptors opened */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +54,17 @@ static const char *close_all(int n)
     return "closed what it opened";
 }
 
+static void *exhaust_and_return(void *unused)
+{
+    (void)unused;
+    usleep(300000); /* the main thread is gone by then, and the tracer has looked */
+    int n = exhaust_descriptors();
+    int err = errno;
+    fprintf(stderr, "opened %d\n", n);
+    printf("open failed: %s\n", strerror(err));
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -61,6 +76,9 @@ int main(int argc, char **argv)
     printf("pid %d\n", (int)getpid());
     fflush(stdout);
     void *kept = keep_block();
+    pthread_t thread;
+    if (strcmp(mode, "thread") == 0 && pthread_create(&thread, NULL, exhaust_and_return, NULL) == 0)
+        pthread_exit(NULL);
     int n = exhaust_descriptors();
     int err = errno;
     fprintf(stderr, "opened %d\n", n);
