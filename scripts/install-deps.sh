@@ -14,7 +14,7 @@ packages=(
   # tests: helpers and the real programs run under the tracer
   python3 perl git sqlite3 procps strace file binutils coreutils curl protobuf-compiler
   # tests: other preloads beside the tracer (t_faketime, t_heap_foreign_allocator)
-  libfaketime libjemalloc2 libtcmalloc-minimal4
+  libfaketime libjemalloc2 libtcmalloc-minimal4 libgoogle-perftools4
   # tests: real services (tests/t_svc_*.sh start them on 127.0.0.1 themselves)
   nginx wrk redis-server redis-tools postgresql postgresql-contrib util-linux
 )

@@ -88,7 +88,6 @@ static int init_tables(void)
     lt_walk_hooks_init();
     lt_jump_hooks_init();
     lt_fd_init();
-    lt_stack_open_fallback();
     lt_log_init();
     lt_fd_spare_init();
     lt_trigger_init();
@@ -144,6 +143,11 @@ __attribute__((constructor)) static void lt_constructor(void)
         return;
     bool entered = lt_guard_enter();
     lt_walk_learn_bounds(); /* the main thread's: a seccomp filter could forbid it later */
+    /* Here, not when the first hook starts the tracer: that hook may be
+     * libunwind's own pipe2, under its lock (an allocator preloaded before
+     * the tracer that unwinds its allocations, tcmalloc), and this would
+     * wait for that lock: the program hung at start-up. */
+    lt_stack_open_fallback();
     /* quick_exit runs no destructor, only these, the program's first: ours
      * was registered before any of theirs */
     at_quick_exit(exit_snapshot);

@@ -139,6 +139,23 @@ static uint64_t hash_of(const uintptr_t *frames, int n)
     return h;
 }
 
+/* A hook called by libunwind itself (its pipe2, when another library's
+ * unwinding opens it: tcmalloc preloaded before the tracer) runs under
+ * libunwind's lock: asking libunwind again would wait for it for good. The
+ * walk's frames up to the first it cannot follow then make the stack. */
+static bool called_from_libunwind(uintptr_t *frames, int max, uint64_t *hash,
+                                  const void *hook_frame, int *n)
+{
+    int m = lt_walk_confined(frames, max, hash, hook_frame);
+    for (int i = 0; i < m; i++) {
+        if (in_range(&unwind_range, frames[i])) {
+            *n = m;
+            return true;
+        }
+    }
+    return false;
+}
+
 int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
                           const void *hook_frame)
 {
@@ -152,6 +169,8 @@ int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
             return m >= 0 ? m : 0;
         n = -1; /* a coroutine's stack: libunwind */
     }
+    if (n < 0 && n != LT_WALK_REFUSED && called_from_libunwind(frames, max, hash, hook_frame, &n))
+        return n;
     if (n == LT_WALK_REFUSED || !lt_capture_gate_enter())
         return 0; /* a fork is being prepared */
     int kept = n >= 0 ? n : libunwind_capture(frames, max);

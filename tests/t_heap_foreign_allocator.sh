@@ -14,13 +14,14 @@ source "$LT_TESTS/lib.sh"
 source "$LT_TESTS/lib_heap.sh"
 
 lib_dir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-# Not gperftools' full libtcmalloc.so.4: before libleaktrace.so it hangs
-# at start-up, a matter of the tracer's start-up, not of the heap hooks
-# (its first stack trace initializes libunwind, whose pipe2 call starts the
-# tracer, which calls into libunwind under libunwind's own lock).
+# gperftools' full libtcmalloc.so.4 unwinds its own allocations with
+# libunwind: before libleaktrace.so it hung at start-up (libunwind's pipe2,
+# under libunwind's lock, reached the tracer's hook, whose start-up and
+# capture asked libunwind again).
 allocators=( # FILE PACKAGE
   "libjemalloc.so.2 libjemalloc2"
   "libtcmalloc_minimal.so.4 libtcmalloc-minimal4"
+  "libtcmalloc.so.4 libgoogle-perftools4"
   "libc_malloc_debug.so.0 libc6"
 )
 export MALLOC_CHECK_=3 # libc_malloc_debug checks every free; the others ignore it
