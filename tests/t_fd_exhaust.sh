@@ -77,15 +77,22 @@ for mode in "" close wait thread; do
 done
 plain_opened=$(opened plain)
 
+# finished NAME PLAIN [WHAT]: waits for the traced run NAME, which must end
+# with 0 (WHAT: what another status means) and the output of the untraced
+# run PLAIN; sets pid and n (the descriptors it opened)
+finished() {
+  wait $bg
+  local rc=$?
+  pid=$(victim_pid "$T/$1.out")
+  n=$(opened "$1")
+  cat "$T/$1.err"
+  expect "exit code${3:+ ($3)}" 0 $rc
+  expect "program output" "$(program_output "$2")" "$(program_output "$1")"
+}
+
 echo "--- traced, exit snapshot while full"
 TRACED=1 run exit
-wait $bg
-rc=$?
-pid=$(victim_pid "$T/exit.out")
-n=$(opened exit)
-cat "$T/exit.err"
-expect "exit code" 0 $rc
-expect "program output" "$(program_output plain)" "$(program_output exit)"
+finished exit plain
 expect "error lines" "" "$(error_lines exit)"
 check_snapshot "exit snapshot" "$pid" 1 "$n" "$n"
 # its copy of stderr, libunwind's pipe, the spare
@@ -106,12 +113,7 @@ pid=$(victim_pid "$T/sig.out")
 kill -USR1 "$pid"
 expect_true "signal snapshot written" wait_for "$(profile "$pid" 1 fd)" 20
 kill -USR2 "$pid"
-wait $bg
-rc=$?
-n=$(opened sig)
-cat "$T/sig.err"
-expect "exit code" 0 $rc
-expect "program output" "$(program_output plainwait)" "$(program_output sig)"
+finished sig plainwait
 expect "error lines" "" "$(error_lines sig)"
 check_snapshot "signal snapshot" "$pid" 1 "$n" "$n"
 check_snapshot "exit snapshot" "$pid" 2 "$n" 0
@@ -125,12 +127,6 @@ LEAKTRACE_REPORT=0 TRACED=1 run thread thread
   for ((i = 0; i < 200; i++)); do kill -0 $bg 2>/dev/null || exit; sleep 0.1; done
   kill -KILL $bg
 ) >/dev/null 2>&1 &
-wait $bg
-rc=$?
-pid=$(victim_pid "$T/thread.out")
-n=$(opened thread)
-cat "$T/thread.err"
-expect "exit code (137: killed after 20 s)" 0 $rc
-expect "program output" "$(program_output plainthread)" "$(program_output thread)"
+finished thread plainthread "137: killed after 20 s"
 check_snapshot "exit snapshot" "$pid" 1 "$n" "$n"
 finish
