@@ -117,12 +117,6 @@ static int signal_number(const char *s)
     return -1;
 }
 
-int lt_config_parse_signal(const char *s)
-{
-    int sig = signal_number(s);
-    return sig > 0 && signal_refusal(sig) ? -1 : sig;
-}
-
 static void bad_value(const char *var, const char *val, const char *why, const char *dflt)
 {
     lt_warn("%s=%s: %s; using %s", var, val, why, dflt);

@@ -40,8 +40,4 @@ extern struct lt_config lt_config;
 /* Reads the environment; prints one line per bad value, keeps defaults. */
 void lt_config_load(void);
 
-/* Parses a signal spec ("USR1", "SIGUSR2", "RTMIN+3", "10"); -1 if invalid,
- * 0 for "none". Exposed for the tests' sake and for the wrapper. */
-int lt_config_parse_signal(const char *s);
-
 #endif

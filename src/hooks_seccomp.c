@@ -80,8 +80,7 @@ static void leave_preload(void)
     const char *v = getenv("LD_PRELOAD");
     if (!v || !dladdr((void *)&leave_preload, &self) || !self.dli_fname)
         return;
-    const char *ours = strrchr(self.dli_fname, '/') ? strrchr(self.dli_fname, '/') + 1
-                                                    : self.dli_fname;
+    const char *ours = basename(self.dli_fname); /* GNU's: the part after the last '/' */
     size_t len = strlen(v), kept_len = 0;
     char *kept = lt_raw_malloc(len + 1), *before = lt_raw_malloc(len + 1);
     if (!kept || !before)

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* GNU basename */
 #include "report.h"
 
 #include <stdint.h>
@@ -42,8 +43,7 @@ static void print_unnamed(int shown, uintptr_t site, int mapping)
 {
     const struct lt_sym_mapping *m = mapping >= 0 ? lt_symbolize_mapping(mapping) : NULL;
     if (m && m->path && m->path[0] && site >= m->start && site < m->limit) {
-        const char *base = strrchr(m->path, '/');
-        lt_info("      #%d %#lx (%s+%#lx)", shown, (unsigned long)site, base ? base + 1 : m->path,
+        lt_info("      #%d %#lx (%s+%#lx)", shown, (unsigned long)site, basename(m->path),
                 (unsigned long)(site - m->start + m->offset));
     } else {
         lt_info("      #%d %#lx", shown, (unsigned long)site);

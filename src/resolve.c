@@ -159,12 +159,6 @@ struct lt_program_heap lt_program_heap(void)
     return found;
 }
 
-static const char *file_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 void lt_warn_if_heap_bypassed(void)
 {
     struct lt_program_heap heap = lt_program_heap();
@@ -178,7 +172,7 @@ void lt_warn_if_heap_bypassed(void)
      * no LD_PRELOAD order changes) */
     if (!provider || !provider->l_prev || !provider->l_name[0] || !self)
         return;
-    const char *ours = file_name(self->l_name);
+    const char *ours = basename(self->l_name); /* GNU's: the part after the last '/' */
     lt_warn("malloc and free come from %s, which is loaded before %s: the heap is not traced; "
             "put %s first in LD_PRELOAD",
             provider->l_name, ours, ours);
