@@ -98,10 +98,8 @@ LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
 {
     if (!is_sampled(size))
         return;
-    uintptr_t frames[LT_DEPTH_MAX];
-    uint64_t hash;
-    int depth = lt_stack_capture(frames, lt_config.depth, &hash, hook_frame);
-    struct lt_live_rec rec = {size, lt_stacks_intern(frames, depth, hash, LT_TAG_HEAP)}, stale;
+    struct lt_live_rec rec = {size, lt_stack_capture_id(lt_config.depth, LT_TAG_HEAP, hook_frame)},
+                       stale;
     if (size >= (1ull << LT_LIVE_SIZE_BITS))
         rec.size = (1ull << LT_LIVE_SIZE_BITS) - 1; /* what the table can hold */
     switch (lt_live_insert(p, rec, &stale)) {

@@ -26,7 +26,8 @@ struct addr_range { uintptr_t lo, hi; };
 static struct addr_range own_range, unwind_range;
 bool lt_stack_checking;
 
-static _Atomic unsigned long checked_fast, checked_joined, checked_fallback, checked_mismatch;
+static _Atomic unsigned long checked_fast, checked_joined, checked_memo, checked_fallback,
+    checked_mismatch;
 
 struct range_query { uintptr_t addr; struct addr_range *out; };
 
@@ -186,11 +187,29 @@ int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
     return kept;
 }
 
+uint32_t lt_stack_capture_id_slow(uintptr_t *frames, int max, uint64_t hash, int n,
+                                  const void *hook_frame, unsigned tag, uint32_t memo_id)
+{
+    int kept = lt_stack_capture_slow(frames, max, &hash, n, hook_frame);
+    uint32_t id = lt_stacks_intern(frames, kept, hash, tag);
+    if (n < 0)
+        return id; /* not the fast walk's frames: nothing for the memo */
+    if (memo_id)
+        atomic_fetch_add(&checked_memo, 1);
+    if (memo_id && memo_id != id) {
+        atomic_fetch_add(&checked_mismatch, 1);
+        lt_warn("unwind check: the memo gave stack %u for stack %u", memo_id, id);
+    }
+    lt_walk_memo_keep(frames, tag, id);
+    return id;
+}
+
 __attribute__((destructor)) static void report_unwind_check(void)
 {
     if (lt_stack_checking)
-        lt_warn("unwind check: %lu fast captures (%lu through the thread's base), %lu by "
-                "libunwind, %lu mismatches",
+        lt_warn("unwind check: %lu fast captures (%lu through the thread's base, %lu known to "
+                "its memo), %lu by libunwind, %lu mismatches",
                 atomic_load(&checked_fast), atomic_load(&checked_joined),
-                atomic_load(&checked_fallback), atomic_load(&checked_mismatch));
+                atomic_load(&checked_memo), atomic_load(&checked_fallback),
+                atomic_load(&checked_mismatch));
 }

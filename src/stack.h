@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "stacks.h"
 #include "walk.h"
 
 /* Finds the address ranges of the tracer and of libunwind, whose frames are
@@ -59,6 +61,31 @@ static inline int lt_stack_capture(uintptr_t *frames, int max, uint64_t *hash,
     if (__builtin_expect(n >= 0 && !lt_stack_checking, 1))
         return n;
     return lt_stack_capture_slow(frames, max, hash, n, hook_frame);
+}
+
+/* What lt_stack_capture_id's fast path cannot do alone: as
+ * lt_stack_capture_slow, then interning; memo_id is what the memo said
+ * (LEAKTRACE_UNWIND_CHECK compares it). */
+uint32_t lt_stack_capture_id_slow(uintptr_t *frames, int max, uint64_t hash, int n,
+                                  const void *hook_frame, unsigned tag, uint32_t memo_id);
+
+/* The id (lt_stacks_intern) of the caller's stack, for tag: lt_stack_capture
+ * and lt_stacks_intern in one, except that a stack the thread's memo knows
+ * (walk.c) is neither walked to its end nor looked up in the table. */
+static inline uint32_t lt_stack_capture_id(int max, unsigned tag, const void *hook_frame)
+{
+    uintptr_t frames[LT_DEPTH_MAX];
+    uint64_t hash;
+    uint32_t id;
+    int n = lt_walk_memo(frames, max, &hash, hook_frame, tag, &id);
+    if (__builtin_expect(n == LT_WALK_KNOWN, 1))
+        return id;
+    if (__builtin_expect(n >= 0 && !lt_stack_checking, 1)) {
+        id = lt_stacks_intern(frames, n, hash, tag);
+        lt_walk_memo_keep(frames, tag, id);
+        return id;
+    }
+    return lt_stack_capture_id_slow(frames, max, hash, n, hook_frame, tag, id);
 }
 
 #endif

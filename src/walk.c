@@ -27,6 +27,12 @@
  * it), which is what an earlier per-thread memo of every walk got wrong:
  * recording each walk for the next one cost about what replaying saved
  * (perl +25% in the walk).
+ *
+ * A stack to be interned (the heap hooks') whose walk joins the base after
+ * stepping frames the base's memo knows needs neither the replay nor the
+ * table: its id is in the memo (below). 95% of perl's captures; the walk
+ * is then about 400 instructions, a third of them the stepping's cache
+ * lookups.
  */
 #define _GNU_SOURCE
 #include "walk.h"
@@ -158,9 +164,65 @@ struct base {
     uintptr_t word[BASE_WORDS];
     uintptr_t frames[BASE_FRAMES];
     uint64_t hash_mult, hash_add; /* the frames fold h into h * mult + add */
+    uint64_t epoch;               /* bumped each time a base is made: memo entries name it */
 };
 
 static __thread struct base thread_base __attribute__((tls_model("initial-exec")));
+
+/* The base's memo: the ids of stacks whose walks joined the base, by the
+ * frames stepped before the join (the "top", at most MEMO_TOP). Such a
+ * stack is its top and the base's frames, so a walk that joins the same
+ * base after stepping the same top has the same stack: its id comes from
+ * here, without the replay or the stack table's lookup, each a pass over
+ * every frame (callgrind, the storm's 26 frames: about 340 instructions a
+ * malloc). Direct-mapped by the top's hash; an entry made for an earlier
+ * base is told by that base's epoch (64 bits: never wraps). The memo is
+ * per thread, as the base is. */
+#define MEMO_SLOTS 32
+#define MEMO_TOP 5
+
+struct memo_entry {
+    uint64_t h;     /* the top's hash (from LT_STACK_HASH_SEED) */
+    uint64_t epoch; /* the base's; 0: empty */
+    uint32_t id;
+    uint32_t shape; /* memo_shape(): the top's length, the tag, the walk's max */
+    uintptr_t top[MEMO_TOP];
+};
+
+/* What else makes the stack: the top's n frames (the walk truncates at max). */
+static inline uint32_t memo_shape(unsigned n, int max, unsigned tag)
+{
+    return (uint32_t)n | (uint32_t)tag << 8 | (uint32_t)max << 16;
+}
+
+static __thread struct memo_entry thread_memo[MEMO_SLOTS] __attribute__((tls_model("initial-exec")));
+
+/* The last memo walk joined the base with a top the memo lacks: what
+ * lt_walk_memo_keep needs to remember its id. */
+static __thread struct {
+    uint64_t h, epoch; /* epoch 0: none */
+    uint16_t max;
+    uint8_t n;
+} memo_pending __attribute__((tls_model("initial-exec")));
+
+static inline struct memo_entry *memo_slot(uint64_t h)
+{
+    return &thread_memo[h >> (64 - 5)];
+}
+_Static_assert(MEMO_SLOTS == 1 << 5, "memo_slot takes the hash's top 5 bits");
+
+/* The id of the stack of `top` (n frames, hash h) and the base, or 0. */
+static inline uint32_t memo_find(const struct base *b, const uintptr_t *top, unsigned n,
+                                 uint64_t h, int max, unsigned tag)
+{
+    const struct memo_entry *e = memo_slot(h);
+    if (e->h != h || e->epoch != b->epoch || e->shape != memo_shape(n, max, tag))
+        return 0;
+    for (unsigned i = 0; i < n; i++)
+        if (e->top[i] != top[i])
+            return 0;
+    return e->id;
+}
 
 /* The words the base's steps read are where and what they were. Every
  * offset was in [sp, hi) when recorded, and this thread's bounds do not
@@ -254,6 +316,7 @@ enum walk_end {
     END_TRUNCATED, /* max frames reached first */
     END_NATURAL,   /* the stack's end, without the base */
     END_JOINED,    /* through the base */
+    END_KNOWN,     /* through the base, to a stack the memo knows: frames not replayed */
 };
 
 /* How a walk goes: `partial`: a frame it cannot follow ends the stack there
@@ -265,7 +328,31 @@ struct walk_mode {
     bool partial, read_rules;
     struct base *join;
     struct recorder *rec;
+    bool memo;        /* look the stack up in the memo when the walk joins */
+    bool memo_verify; /* and replay it anyway (LEAKTRACE_UNWIND_CHECK) */
+    unsigned tag;
+    uint32_t *memo_id; /* what the memo knew, or 0 */
 };
+
+/* A memo walk has joined the base after stepping frames[0..out): the
+ * memo's id for the stack into *mode.memo_id, true when known; else what
+ * lt_walk_memo_keep will need to remember it. */
+static inline bool join_memo(const struct base *b, const uintptr_t *frames, const uintptr_t *out,
+                             uint64_t h, int max, struct walk_mode mode)
+{
+    unsigned n = (unsigned)(out - frames);
+    memo_pending.epoch = 0;
+    if (n > MEMO_TOP)
+        return false;
+    *mode.memo_id = memo_find(b, frames, n, h, max, mode.tag);
+    if (*mode.memo_id)
+        return true;
+    memo_pending.h = h;
+    memo_pending.epoch = b->epoch;
+    memo_pending.max = (uint16_t)max;
+    memo_pending.n = (uint8_t)n;
+    return false;
+}
 
 /* The walk proper, every read bounded by [lo, hi). A frame it cannot follow
  * makes it give up (-1), or, when partial, end the stack there. Our own
@@ -298,6 +385,10 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
         if (mode.join && lt_unlikely(sp >= join_sp)) {
             const struct base *b = mode.join;
             if (sp == join_sp && ip == b->ip && (!b->bp_needed || bp == b->bp) && base_holds(b)) {
+                if (mode.memo && join_memo(b, frames, out, h, max, mode) && !mode.memo_verify) {
+                    *how = END_KNOWN;
+                    goto done;
+                }
                 out = replay(b, out, end, &h);
                 *how = END_JOINED;
                 goto done;
@@ -434,6 +525,7 @@ record_base(uintptr_t *frames, int max, int n, const void *hook_frame,
     }
     b->ip = rec.ip;
     b->bp = rec.bp;
+    b->epoch++;
     b->sp = rec.sp;
     return true;
 }
@@ -470,7 +562,11 @@ void lt_walk_learn_bounds(void)
     learn_bounds_once();
 }
 
-LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+/* The walk of the running thread's stack, joining its base, and the base's
+ * bookkeeping. Inlined into its two callers, each with its mode. */
+static inline __attribute__((always_inline)) int
+walk_thread(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
+            struct walk_mode mode)
 {
     if (lt_unlikely(stack_hi == 0)) {
         int why = learn_bounds_once();
@@ -481,16 +577,20 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
     if (stack_hi == 1 || !cache)
         return -1;
     struct base *b = &thread_base;
+    mode.read_rules = true;
+    mode.join = b;
     enum walk_end how;
-    int n = walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi,
-                         (struct walk_mode){.read_rules = true, .join = b}, &how);
-    lt_walk_joined = how == END_JOINED;
-    if (how == END_JOINED) {
+    int n = walk_between(frames, max, hash, hook_frame, cache, stack_lo, stack_hi, mode, &how);
+    if (lt_unlikely(lt_stack_checking))
+        lt_walk_joined = how == END_JOINED;
+    if (how == END_JOINED || how == END_KNOWN) {
         if (lt_unlikely(++b->joins == GROW_AFTER) && b->goal < BASE_FRAMES) {
             b->goal++; /* try one frame more: the next walk records it */
             b->sp = 0;
         }
         b->misses = 0;
+        if (how == END_KNOWN)
+            return LT_WALK_KNOWN;
     } else if (how == END_NATURAL) {
         if (b->rest)
             b->rest--;
@@ -498,6 +598,35 @@ LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_
             return -1;
     }
     return n;
+}
+
+LT_HOT int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)
+{
+    return walk_thread(frames, max, hash, hook_frame, (struct walk_mode){0});
+}
+
+LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
+                        unsigned tag, uint32_t *id)
+{
+    *id = 0;
+    memo_pending.epoch = 0;
+    return walk_thread(frames, max, hash, hook_frame,
+                       (struct walk_mode){.memo = true, .memo_verify = lt_stack_checking,
+                                          .tag = tag, .memo_id = id});
+}
+
+void lt_walk_memo_keep(const uintptr_t *frames, unsigned tag, uint32_t id)
+{
+    if (memo_pending.epoch == 0 || memo_pending.epoch != thread_base.epoch || id == 0)
+        return; /* no join to remember, or the base has changed since */
+    struct memo_entry *e = memo_slot(memo_pending.h);
+    e->h = memo_pending.h;
+    e->epoch = memo_pending.epoch;
+    e->id = id;
+    e->shape = memo_shape(memo_pending.n, memo_pending.max, tag);
+    for (unsigned i = 0; i < memo_pending.n; i++)
+        e->top[i] = frames[i];
+    memo_pending.epoch = 0;
 }
 
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame)

@@ -28,6 +28,17 @@ void lt_walk_init(uintptr_t own_start, uintptr_t own_end);
 #define LT_WALK_FOREIGN (-3)
 int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
+/* lt_walk for a stack about to be interned with tag: when the thread's
+ * memo (walk.c) knows its id, returns LT_WALK_KNOWN with the id in *id,
+ * frames and hash unset; else as lt_walk (*id 0), and the caller interns
+ * the frames and hands the id to lt_walk_memo_keep. With
+ * LEAKTRACE_UNWIND_CHECK the frames are always walked, *id being what the
+ * memo said, for the check to compare. */
+#define LT_WALK_KNOWN (-4)
+int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
+                 unsigned tag, uint32_t *id);
+void lt_walk_memo_keep(const uintptr_t *frames, unsigned tag, uint32_t id);
+
 /* The walk on the alternate signal stack the thread is running on, bounded
  * by it: the frames up to the first it cannot follow (the signal frame, or
  * one whose rule is not cached yet), so a handler's allocations keep at
@@ -38,7 +49,8 @@ int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 int lt_walk_alternate(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
 /* Whether the running thread's last fast walk replayed the thread's base
- * of outer frames (walk.c), for LEAKTRACE_UNWIND_CHECK's count. */
+ * of outer frames (walk.c), for LEAKTRACE_UNWIND_CHECK's count (kept only
+ * then). */
 extern __thread bool lt_walk_joined __attribute__((tls_model("initial-exec")));
 
 /* How deep the running thread is in pthread_getattr_np (hooks_thread.c):

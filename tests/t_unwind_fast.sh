@@ -6,8 +6,9 @@ export LEAKTRACE_UNWIND_CHECK=1 LEAKTRACE_AT_EXIT=0 LEAKTRACE_REPORT=0
 
 # check NAME COMMAND...: the program's output is unchanged, every capture
 # mostly took the fast path, and none differs from libunwind. Sets fast
-# (captures by the fast walk) and joined (those that replayed the thread's
-# base of outer frames).
+# (captures by the fast walk), joined (those that replayed the thread's
+# base of outer frames) and memo (those whose stack id the thread's memo
+# knew, checked against the table's: a difference is a mismatch).
 check() {
   local name=$1; shift
   local want got
@@ -23,7 +24,8 @@ check() {
   # libunwind, exactly; they must stay the exception.
   expect_true "$name: the fast path took over 90% ($fast fast, $slow by libunwind)" \
     test "${fast:-0}" -gt 0 -a $((${slow:-1} * 10)) -le "${fast:-0}"
-  joined=$(sed -n "s/.*(\([0-9]*\) through the thread's base).*/\1/p" <<<"$line")
+  joined=$(sed -n "s/.*(\([0-9]*\) through the thread's base.*/\1/p" <<<"$line")
+  memo=$(sed -n "s/.* \([0-9]*\) known to its memo).*/\1/p" <<<"$line")
 }
 
 check "C victim" "$LT_VICTIMS/http_grow" 50 100 2 10
@@ -41,19 +43,32 @@ check "python3" python3 -c 'import json; print(len(json.dumps([str(i) for i in r
 check "perl" perl -e 'my %h; $h{$_} = [1 .. 5] for 1 .. 20000; print scalar(keys %h), "\n"'
 expect_true "perl: most captures replay the thread's outer frames ($joined of $fast)" \
   test $((joined * 2)) -gt "$fast"
+expect_true "perl: most of those are known to the memo ($memo of $joined)" \
+  test $((memo * 2)) -gt "$joined"
 # A walk replays the thread's base of outer frames only where the stack
 # holds what it held when the base was recorded: two chains alike down to
 # the frame where the walk meets the base (same sp, same return address),
 # told apart only by the return address below it. Long runs of the left one
-# grow the base over the whole stack, then a right call meets it.
-runs=20 left=5000 s=16
-for v in unwind_shared_base unwind_shared_base_O2; do
-  check "$v" "$LT_VICTIMS/$v" $runs $left $s
-  expect_true "$v: most captures replay the base ($joined of $fast)" test $((joined * 2)) -gt "$fast"
-  LEAKTRACE_AT_EXIT=1 run_traced $v "$LT_VICTIMS/$v" $runs $left $s
-  p=$(profile $vpid 1)
-  expect "$v: inuse_space through from_left" $((runs * left * s)) "$(total "$p" inuse_space from_left)"
-  expect "$v: inuse_space through from_right" $((runs * s)) "$(total "$p" inuse_space from_right)"
+# grow the base over the whole stack, then a right call meets it. Long runs
+# of right calls grow the right chain's base in turn, whose walks then step
+# the same frames above it that left walks stepped above the left chain's:
+# the memo of stack ids must tell the two bases apart (made to ignore them,
+# 10 runs of 2000 left and 1500 right leaks of 16 bytes summed 179,744 /
+# 380,256 bytes instead of 320,000 / 240,000).
+s=16
+for spec in "20 5000 1" "10 2000 1500"; do
+  read -r runs left right <<<"$spec"
+  for v in unwind_shared_base unwind_shared_base_O2; do
+    check "$v, $spec" "$LT_VICTIMS/$v" $runs $left $s $right
+    expect_true "$v: most captures replay the base ($joined of $fast)" test $((joined * 2)) -gt "$fast"
+    # without the check, which walks every stack to its end
+    LEAKTRACE_UNWIND_CHECK=0 LEAKTRACE_AT_EXIT=1 run_traced $v "$LT_VICTIMS/$v" $runs $left $s $right
+    p=$(profile $vpid 1)
+    expect "$v, $spec: inuse_space through from_left" $((runs * left * s)) \
+      "$(total "$p" inuse_space from_left)"
+    expect "$v, $spec: inuse_space through from_right" $((runs * right * s)) \
+      "$(total "$p" inuse_space from_right)"
+  done
 done
 # A frame over 1 MiB (CFA = rsp + 1.2 MB, built without frame pointers):
 # its rule's offset once lost its high bits on the rule-miss path, and every

@@ -6,8 +6,14 @@
  * right call meets it in the same state (same sp, same return address) and
  * must not be replayed as the left chain.
  *
- * unwind_shared_base RUNS LEFT_RUN SIZE: RUNS times (LEFT_RUN left leaks,
- * one right leak) of SIZE bytes each; prints the counts. */
+ * A run of right calls then joins the base the first one recorded, whose
+ * walks step the same frames above it as the left chain's did under the
+ * left one's base: the thread's memo of stack ids (walk.c) must not give
+ * them the left chain's stack.
+ *
+ * unwind_shared_base RUNS LEFT_RUN SIZE [RIGHT_RUN]: RUNS times (LEFT_RUN
+ * left leaks, RIGHT_RUN right ones, default 1) of SIZE bytes each; prints
+ * the counts. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,14 +49,15 @@ CHAIN void from_right(size_t size)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: unwind_shared_base RUNS LEFT_RUN SIZE\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: unwind_shared_base RUNS LEFT_RUN SIZE [RIGHT_RUN]\n");
         return 2;
     }
     int runs = atoi(argv[1]), left_run = atoi(argv[2]);
     size_t size = (size_t)atol(argv[3]);
+    int right_run = argc == 5 ? atoi(argv[4]) : 1;
     for (int r = 0; r < runs; r++) {
-        for (int i = 0; i <= left_run; i++) {
+        for (int i = 0; i < left_run + right_run; i++) {
             void (*chain)(size_t) = i < left_run ? from_left : from_right;
             chain(size); /* one call site for both */
         }
