@@ -1,4 +1,9 @@
-/* The endpoint serves one request at a time. Every socket operation has a
+/* The LEAKTRACE_HTTP endpoint: the listening socket, the serving thread,
+ * reading a request's head and routing it, and the profiles with their
+ * index page; /debug/pprof/symbol is answered in http_symbol.c, which
+ * writes through the socket helpers here (http_internal.h).
+ *
+ * The endpoint serves one request at a time. Every socket operation has a
  * timeout, so a slow or silent client costs the server thread a few seconds
  * at most and never touches the traced program's threads or the snapshot
  * signal. The thread holds the guard, so its sockets and buffers are the
@@ -15,9 +20,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,23 +28,18 @@
 #include "clock.h"
 #include "config.h"
 #include "guard.h"
+#include "http_internal.h"
+#include "http_symbol.h"
 #include "io.h"
 #include "log.h"
 #include "pprof_enc.h"
 #include "profile.h"
-#include "resolve.h"
 #include "sandbox.h"
 #include "snapshot.h"
-#include "symbolize.h"
 #include "trigger.h"
 
 #define REQUEST_MAX 8192
-/* A symbol request lists addresses as "0x7f0123456789+": 4 MiB holds some
- * 280,000 of them, more than the locations of any profile we write. */
-#define SYMBOL_BODY_MAX (4u << 20)
 #define PROFILE_PREFIX "/debug/pprof/"
-#define SYMBOL_PATH PROFILE_PREFIX "symbol"
-#define IO_TIMEOUT_SECONDS 5
 #define DELTA_SECONDS_MAX 3600
 
 static int listen_fd = -1;
@@ -118,12 +116,11 @@ void lt_http_init(void)
 
 /* --- responses --- */
 
-/* A client's whole request must arrive, and its whole response leave,
- * within these budgets, however it trickles its bytes; meanwhile the thread
- * looks at http_quit every POLL_MS, so that a credential change or exit
- * that stops it (lt_http_stop_thread) never waits on a client. */
+/* While a client's request arrives or its response leaves (within the
+ * budgets of http_internal.h), the thread looks at http_quit every POLL_MS,
+ * so that a credential change or exit that stops it (lt_http_stop_thread)
+ * never waits on a client. */
 #define POLL_MS 100
-#define SEND_TIMEOUT_SECONDS 30
 
 /* lt_http_stop_thread() wants the thread gone, or the program's threads are. */
 static bool stopping(void)
@@ -131,9 +128,7 @@ static bool stopping(void)
     return atomic_load(&http_quit) || lt_trigger_program_gone();
 }
 
-/* Waits until fd is ready for `events`; false once the deadline passed, or
- * the thread is asked to stop, or the program's threads are all gone. */
-static bool ready(int fd, short events, int64_t deadline)
+bool lt_http_ready(int fd, short events, int64_t deadline)
 {
     while (!stopping()) {
         int64_t left = deadline - lt_now_ms();
@@ -151,30 +146,31 @@ static bool ready(int fd, short events, int64_t deadline)
 
 static bool writable(int fd, void *deadline)
 {
-    return ready(fd, POLLOUT, *(const int64_t *)deadline);
+    return lt_http_ready(fd, POLLOUT, *(const int64_t *)deadline);
 }
 
-static bool send_all(int fd, const void *data, size_t n, int64_t deadline)
+bool lt_http_send_all(int fd, const void *data, size_t n, int64_t deadline)
 {
     return lt_write_all_waiting(fd, data, n, true, writable, &deadline);
 }
 
-static void respond(int fd, int status, const char *reason, const char *type,
-                    const char *extra_header, const void *body, size_t len)
+void lt_http_respond(int fd, int status, const char *reason, const char *type,
+                     const char *extra_header, const void *body, size_t len)
 {
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len, extra_header ? extra_header : "");
-    int64_t deadline = lt_now_ms() + SEND_TIMEOUT_SECONDS * 1000; /* head and body together */
-    if (send_all(fd, head, (size_t)n, deadline))
-        send_all(fd, body, len, deadline);
+    /* one deadline for head and body together */
+    int64_t deadline = lt_now_ms() + LT_HTTP_SEND_TIMEOUT_SECONDS * 1000;
+    if (lt_http_send_all(fd, head, (size_t)n, deadline))
+        lt_http_send_all(fd, body, len, deadline);
 }
 
-static void respond_text(int fd, int status, const char *reason, const char *text)
+void lt_http_respond_text(int fd, int status, const char *reason, const char *text)
 {
-    respond(fd, status, reason, "text/plain; charset=utf-8", NULL, text, strlen(text));
+    lt_http_respond(fd, status, reason, "text/plain; charset=utf-8", NULL, text, strlen(text));
 }
 
 /* The profiles served, at /debug/pprof/NAME. allocs is the heap profile
@@ -223,7 +219,8 @@ static void respond_index(int fd)
         n += (size_t)snprintf(page + n, sizeof page - n,
                               "</ul>\n<p>go tool pprof http://%s/debug/pprof/heap</p>\n</body></html>\n",
                               lt_config.http);
-    respond(fd, 200, "OK", "text/html; charset=utf-8", NULL, page, n < sizeof page ? n : sizeof page - 1);
+    lt_http_respond(fd, 200, "OK", "text/html; charset=utf-8", NULL, page,
+                    n < sizeof page ? n : sizeof page - 1);
 }
 
 static void sleep_seconds(long seconds)
@@ -270,13 +267,14 @@ static void respond_profile(int fd, const struct served_profile *profile, long s
         bool ok = lt_profile_base_take(kind, &base);
         lt_snapshot_unlock();
         if (!ok) {
-            respond_text(fd, 500, "Internal Server Error", "out of memory\n");
+            lt_http_respond_text(fd, 500, "Internal Server Error", "out of memory\n");
             return;
         }
         enum delta_wait waited = wait_delta(fd, &base, seconds);
         if (waited != DELTA_WAITED) {
             if (waited == DELTA_STOPPING)
-                respond_text(fd, 503, "Service Unavailable", "the endpoint is restarting\n");
+                lt_http_respond_text(fd, 503, "Service Unavailable",
+                                     "the endpoint is restarting\n");
             lt_profile_base_release(&base);
             return;
         }
@@ -287,84 +285,18 @@ static void respond_profile(int fd, const struct served_profile *profile, long s
                     : lt_profile_build(kind, delta ? &base : NULL, profile->default_type, &body);
     lt_snapshot_unlock();
     if (!ok)
-        respond_text(fd, 500, "Internal Server Error", "out of memory\n");
+        lt_http_respond_text(fd, 500, "Internal Server Error", "out of memory\n");
     else if (debug)
-        respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, body.data, body.len);
+        lt_http_respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, body.data, body.len);
     else {
         char disposition[96];
         snprintf(disposition, sizeof disposition,
                  "Content-Disposition: attachment; filename=\"%s\"\r\n", profile->name);
-        respond(fd, 200, "OK", "application/octet-stream", disposition, body.data, body.len);
+        lt_http_respond(fd, 200, "OK", "application/octet-stream", disposition, body.data,
+                        body.len);
     }
     lt_buf_release(&body);
     lt_profile_base_release(&base);
-}
-
-/* --- /debug/pprof/symbol --- */
-
-/* Appends "0xADDR name" for an address the symbolizer can name (the
- * innermost frame's function, as Go's runtime.FuncForPC gives it), in what
- * is loaded now: a profile's address in a library unloaded since is not
- * told apart from what took its place. */
-static void name_address(struct lt_buf *out, uintptr_t address)
-{
-    /* One frame: lt_symbolize_pc keeps across snapshots only the results
-     * of lookups for all frames (its INLINE_MAX), and addresses a client
-     * makes up must not grow that cache (it still answers from it). */
-    struct lt_sym_line innermost;
-    int mapping;
-    int n = lt_symbolize_pc(address, -1, &innermost, 1, &mapping);
-    const char *name = n > 0 ? innermost.function : NULL;
-    if (!name || !*name || strpbrk(name, "\r\n")) /* a line break would end the answer's line */
-        return;
-    char hex[32];
-    int len = snprintf(hex, sizeof hex, "%#lx ", (unsigned long)address);
-    lt_buf_put(out, hex, (size_t)len);
-    lt_buf_put(out, name, strlen(name));
-    lt_buf_put(out, "\n", 1);
-}
-
-/* An address of the '+'-separated list, as Go's handler reads it
- * (strconv.ParseUint base 0: 0x hex, 0 octal, else decimal), or 0 if the
- * word is none; trailing white space (a final newline) is allowed. */
-static uintptr_t parse_address(const char *word)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(word, &end, 0);
-    if (end == word || errno || *word == '-' || *word == '+')
-        return 0;
-    end += strspn(end, " \t\r\n");
-    return *end || v > UINTPTR_MAX ? 0 : (uintptr_t)v;
-}
-
-/* Go's net/http/pprof symbol protocol: pprof posts the addresses of a
- * mapping whose profile has no function names (LEAKTRACE_SYMBOLIZE=0, a
- * library replaced on disk) and reads back "0xADDR name" lines. The answer
- * starts with "num_symbols: 1" (pprof only asks whether it is 0); an
- * address that cannot be named gets no line, so that pprof goes on with
- * what it has. `addresses` is the list (edited in place), or NULL. */
-static void respond_symbols(int fd, char *addresses)
-{
-    static const char head[] = "num_symbols: 1\n";
-    struct lt_buf out = {0};
-    lt_buf_put(&out, head, sizeof head - 1);
-    if (addresses && *addresses && lt_config.symbolize != LT_SYMBOLIZE_NONE) {
-        lt_snapshot_lock(); /* the symbolizer serves one caller at a time */
-        if (lt_symbolize_begin())
-            for (char *word; (word = strsep(&addresses, "+"));) {
-                uintptr_t address = parse_address(word);
-                if (address)
-                    name_address(&out, address);
-            }
-        lt_symbolize_end();
-        lt_snapshot_unlock();
-    }
-    if (out.failed)
-        respond_text(fd, 500, "Internal Server Error", "out of memory\n");
-    else
-        respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, out.data, out.len);
-    lt_buf_release(&out);
 }
 
 /* Value of `name` in a query string "a=1&b=2", or NULL. */
@@ -399,7 +331,8 @@ static void serve_profile(int fd, const struct served_profile *profile, char *qu
 {
     long seconds = delta_seconds(query ? query_param(query, "seconds") : NULL);
     if (seconds < 0) {
-        respond_text(fd, 400, "Bad Request", "seconds must be a whole number from 1 to 3600\n");
+        lt_http_respond_text(fd, 400, "Bad Request",
+                             "seconds must be a whole number from 1 to 3600\n");
         return;
     }
     const char *dbg = query ? query_param(query, "debug") : NULL;
@@ -412,25 +345,25 @@ static void route(int fd, char *target)
     char *query = strchr(target, '?');
     if (query)
         *query++ = 0;
-    if (strcmp(target, SYMBOL_PATH) == 0)
-        respond_symbols(fd, query); /* as Go's: GET ?0xADDR+0xADDR names them too */
+    if (strcmp(target, LT_HTTP_SYMBOL_PATH) == 0)
+        lt_http_respond_symbols(fd, query); /* as Go's: GET ?0xADDR+0xADDR names them too */
     else if (strcmp(target, "/debug/pprof/") == 0 || strcmp(target, "/debug/pprof") == 0)
         respond_index(fd);
     else if (strncmp(target, PROFILE_PREFIX, strlen(PROFILE_PREFIX)) == 0 &&
              (profile = served_profile(target + strlen(PROFILE_PREFIX))))
         serve_profile(fd, profile, query);
     else
-        respond_text(fd, 404, "Not Found", "unknown profile; see /debug/pprof/\n");
+        lt_http_respond_text(fd, 404, "Not Found", "unknown profile; see /debug/pprof/\n");
 }
 
 /* Reads the request head; returns its length, 0 on timeout or close, -1 if
  * it is too large. */
 static ssize_t read_head(int fd, char *buf, size_t cap)
 {
-    int64_t deadline = lt_now_ms() + IO_TIMEOUT_SECONDS * 1000;
+    int64_t deadline = lt_now_ms() + LT_HTTP_IO_TIMEOUT_SECONDS * 1000;
     size_t used = 0;
     while (used < cap - 1) {
-        if (!ready(fd, POLLIN, deadline))
+        if (!lt_http_ready(fd, POLLIN, deadline))
             return 0;
         ssize_t r = recv(fd, buf + used, cap - 1 - used, MSG_DONTWAIT);
         if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -445,128 +378,13 @@ static ssize_t read_head(int fd, char *buf, size_t cap)
     return -1;
 }
 
-/* Where the body starts: after the head's blank line. */
-static char *head_end(char *req)
-{
-    char *crlf = strstr(req, "\r\n\r\n"), *lf = strstr(req, "\n\n");
-    if (crlf && (!lf || crlf < lf))
-        return crlf + 4;
-    return lf ? lf + 2 : NULL;
-}
-
-/* The value of header `name` in the request head (case-insensitive name,
- * blanks around the value trimmed), copied into out; false if absent or
- * longer than out. */
-static bool header_value(const char *req, const char *name, char *out, size_t cap)
-{
-    size_t len = strlen(name);
-    for (const char *p = strchr(req, '\n'); p && p[1] != '\r' && p[1] != '\n' && p[1];
-         p = strchr(p + 1, '\n')) {
-        const char *line = p + 1;
-        if (strncasecmp(line, name, len) != 0 || line[len] != ':')
-            continue;
-        const char *v = line + len + 1;
-        v += strspn(v, " \t");
-        size_t n = strcspn(v, "\r\n");
-        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-            n--;
-        if (n >= cap)
-            return false;
-        memcpy(out, v, n);
-        out[n] = 0;
-        return true;
-    }
-    return false;
-}
-
-/* The Content-Length of a request, 0 without one; -1 if it is not a number. */
-static long long content_length(const char *req)
-{
-    char value[32];
-    if (!header_value(req, "Content-Length", value, sizeof value))
-        return 0;
-    if (!value[0] || strspn(value, "0123456789") != strlen(value) || strlen(value) > 18)
-        return -1;
-    return strtoll(value, NULL, 10);
-}
-
-/* Reads the rest of a body of `len` bytes, the first `have` of which came
- * with the head, into memory of the tracer's own; NULL if the client is too
- * slow (the same budget as a response) or memory ran out. */
-static char *read_body(int fd, const char *start, size_t have, size_t len)
-{
-    char *body = lt_raw_malloc(len + 1);
-    if (!body)
-        return NULL;
-    size_t used = have < len ? have : len;
-    if (used)
-        memcpy(body, start, used);
-    int64_t deadline = lt_now_ms() + SEND_TIMEOUT_SECONDS * 1000;
-    while (used < len) {
-        if (!ready(fd, POLLIN, deadline))
-            break;
-        ssize_t r = recv(fd, body + used, len - used, MSG_DONTWAIT);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r <= 0)
-            break;
-        used += (size_t)r;
-    }
-    if (used < len) {
-        lt_raw_free(body);
-        return NULL;
-    }
-    body[len] = 0;
-    return body;
-}
-
-/* POST /debug/pprof/symbol: the addresses come as the body, whose size is
- * bounded and must be given (pprof's client always gives it). */
-static void serve_symbol_post(int fd, char *req, size_t req_len)
-{
-    char value[64];
-    if (header_value(req, "Transfer-Encoding", value, sizeof value)) {
-        respond_text(fd, 411, "Length Required", "send the addresses with a Content-Length\n");
-        return;
-    }
-    long long len = content_length(req);
-    if (len < 0) {
-        respond_text(fd, 400, "Bad Request", "malformed Content-Length\n");
-        return;
-    }
-    if (len > SYMBOL_BODY_MAX) {
-        respond_text(fd, 413, "Payload Too Large", "at most 4 MiB of addresses\n");
-        return;
-    }
-    char *start = head_end(req); /* found: read_head returned the head */
-    size_t have = start ? (size_t)(req + req_len - start) : 0;
-    /* curl asks before sending a large body, and waits a second unless told */
-    if (have < (size_t)len && header_value(req, "Expect", value, sizeof value) &&
-        strcasecmp(value, "100-continue") == 0) {
-        static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        if (!send_all(fd, go_on, sizeof go_on - 1, lt_now_ms() + IO_TIMEOUT_SECONDS * 1000))
-            return;
-    }
-    char *body = read_body(fd, start, have, (size_t)len);
-    if (!body)
-        return; /* a vanished or stalled client, or no memory: nobody to tell */
-    respond_symbols(fd, body);
-    lt_raw_free(body);
-}
-
-/* /debug/pprof/symbol, with or without a query (Go's reads the body then) */
-static bool is_symbol_path(const char *target)
-{
-    size_t len = strlen(SYMBOL_PATH);
-    return strncmp(target, SYMBOL_PATH, len) == 0 && (target[len] == 0 || target[len] == '?');
-}
-
 static void serve(int fd)
 {
     char req[REQUEST_MAX];
     ssize_t n = read_head(fd, req, sizeof req);
     if (n < 0) {
-        respond_text(fd, 431, "Request Header Fields Too Large", "request head too large\n");
+        lt_http_respond_text(fd, 431, "Request Header Fields Too Large",
+                             "request head too large\n");
         return;
     }
     if (n == 0)
@@ -574,13 +392,14 @@ static void serve(int fd)
     char method[16], target[2048], version[16];
     if (sscanf(req, "%15s %2047s %15s", method, target, version) != 3 ||
         strncmp(version, "HTTP/1.", 7) != 0 || target[0] != '/') {
-        respond_text(fd, 400, "Bad Request", "malformed request\n");
+        lt_http_respond_text(fd, 400, "Bad Request", "malformed request\n");
         return;
     }
-    if (strcmp(method, "POST") == 0 && is_symbol_path(target))
-        serve_symbol_post(fd, req, (size_t)n);
+    if (strcmp(method, "POST") == 0 && lt_http_is_symbol_path(target))
+        lt_http_serve_symbol_post(fd, req, (size_t)n);
     else if (strcmp(method, "GET") != 0)
-        respond_text(fd, 405, "Method Not Allowed", "only GET is served (and POST to " SYMBOL_PATH ")\n");
+        lt_http_respond_text(fd, 405, "Method Not Allowed",
+                             "only GET is served (and POST to " LT_HTTP_SYMBOL_PATH ")\n");
     else
         route(fd, target);
 }
