@@ -91,7 +91,7 @@ static LT_HOT void count_free(struct lt_live_rec rec)
 {
     int64_t objects, bytes;
     weigh(rec.size, &objects, &bytes);
-    lt_stack_sub(lt_stacks_get(rec.stack), objects, bytes);
+    lt_stack_sub_hooked(lt_stacks_get(rec.stack), objects, bytes);
 }
 
 LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
@@ -113,7 +113,7 @@ LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
     }
     int64_t objects, bytes;
     weigh(rec.size, &objects, &bytes);
-    lt_stack_add(lt_stacks_get(rec.stack), objects, bytes);
+    lt_stack_add_hooked(lt_stacks_get(rec.stack), objects, bytes);
 }
 
 LT_HOT void lt_heap_untrack(void *p)

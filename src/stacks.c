@@ -31,6 +31,20 @@ static pthread_mutex_t insert_lock = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 
 _Atomic unsigned lt_thread_slot_next;
 __thread unsigned lt_thread_slot_plus_one __attribute__((tls_model("initial-exec")));
+__thread unsigned lt_owned_shard_plus_one __attribute__((tls_model("initial-exec")));
+static _Atomic unsigned owned_shards_taken; /* saturates: an owned shard is never handed out twice */
+
+unsigned lt_take_shard(void)
+{
+    unsigned taken = atomic_load_explicit(&owned_shards_taken, memory_order_relaxed);
+    while (taken < LT_COUNTER_SHARDS - 1 &&
+           !atomic_compare_exchange_weak_explicit(&owned_shards_taken, &taken, taken + 1,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+    unsigned shard = taken < LT_COUNTER_SHARDS - 1 ? taken : LT_COUNTER_SHARDS - 1;
+    lt_owned_shard_plus_one = shard + 1;
+    return shard + 1;
+}
 
 static void *reserve(size_t bytes)
 {

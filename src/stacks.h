@@ -82,6 +82,52 @@ static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t byt
     atomic_fetch_add_explicit(&c->freed_bytes, bytes, memory_order_release);
 }
 
+/* The same, for a hook's bookkeeping under the guard (the heap hooks'),
+ * where no other update of the thread's can come in between (a signal
+ * handler's allocations go untracked meanwhile). The first
+ * LT_COUNTER_SHARDS - 1 threads to count this way each own a shard, which
+ * only they write: a plain load and store, where a locked addition costs
+ * some 20 cycles, four a malloc+free. Later threads share the last shard,
+ * adding atomically. An owned shard stays its thread's: threads that come
+ * and go share the last one. */
+extern __thread unsigned lt_owned_shard_plus_one __attribute__((tls_model("initial-exec")));
+unsigned lt_take_shard(void); /* returns the thread's shard + 1 */
+
+static inline void counter_add(_Atomic int64_t *c, int64_t v, bool owned, memory_order order)
+{
+    if (owned) /* the sum modulo 2^64, as an atomic addition's */
+        atomic_store_explicit(
+            c, (int64_t)((uint64_t)atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)v),
+            order);
+    else
+        atomic_fetch_add_explicit(c, v, order);
+}
+
+static inline struct lt_stack_counters *hooked_counters(struct lt_stack *s, bool *owned)
+{
+    unsigned plus_one = lt_owned_shard_plus_one;
+    if (__builtin_expect(plus_one == 0, 0))
+        plus_one = lt_take_shard();
+    *owned = plus_one < LT_COUNTER_SHARDS;
+    return &s->shard[plus_one - 1];
+}
+
+static inline void lt_stack_add_hooked(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    bool owned;
+    struct lt_stack_counters *c = hooked_counters(s, &owned);
+    counter_add(&c->alloc_objects, objects, owned, memory_order_relaxed);
+    counter_add(&c->alloc_bytes, bytes, owned, memory_order_relaxed);
+}
+
+static inline void lt_stack_sub_hooked(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    bool owned;
+    struct lt_stack_counters *c = hooked_counters(s, &owned);
+    counter_add(&c->freed_objects, objects, owned, memory_order_release);
+    counter_add(&c->freed_bytes, bytes, owned, memory_order_release);
+}
+
 /* Frees are read first, then allocations: a free counted here has its
  * allocation counted too, so live counts never go below zero. Sums and
  * differences are taken modulo 2^64 (atomic additions wrap): live counts
