@@ -23,9 +23,11 @@ enum lt_tag {
  * fractional weight; exact mode adds LT_OBJ_ONE per object. */
 #define LT_OBJ_ONE 65536
 
-/* Counters are sharded by thread slot: two threads allocating from the same
- * stack on two cores would otherwise fight over one cache line on every
- * malloc and free. A reader sums the shards. */
+/* Counters are sharded: two threads allocating from the same stack on two
+ * cores would otherwise fight over one cache line on every malloc and free.
+ * lt_stack_add picks the shard by thread slot; the heap hooks' updates
+ * (lt_stack_add_hooked) by the shard their thread owns. A reader sums the
+ * shards. */
 #define LT_COUNTER_SHARDS 4
 
 /* Allocated and freed since start: a malloc adds to two counters and a free
