@@ -69,6 +69,8 @@ void lt_stack_init(void)
     lt_walk_init(own_range.lo, own_range.hi);
 }
 
+static _Atomic bool fallback_opened;
+
 void lt_stack_open_fallback(void)
 {
     /* A cursor suffices (the pipe is opened by libunwind's initialization):
@@ -78,6 +80,25 @@ void lt_stack_open_fallback(void)
     unw_cursor_t cursor;
     if (unw_getcontext(&context) == 0)
         unw_init_local(&cursor, &context);
+    atomic_store_explicit(&fallback_opened, true, memory_order_release);
+}
+
+/* Before libunwind's first use inside a hook. The constructor opens its
+ * pipe, but another library's constructor runs before ours when the
+ * program links it (libselinux's, in ls and cp): a block it allocates from
+ * there is the first capture, and its stack ends in the loader's
+ * _dl_start_user, which only libunwind follows. Opened there under the
+ * hook's guard, the pipe took the program's numbers 3 and 4 for good (its
+ * first open returned 5). It is opened as the tracer proper's instead,
+ * which moves it to the tracer's numbers. */
+static void open_fallback_first(void)
+{
+    if (lt_likely(atomic_load_explicit(&fallback_opened, memory_order_acquire)))
+        return;
+    int guard = lt_guard_flag;
+    lt_guard_flag = LT_GUARD_TRACER;
+    lt_stack_open_fallback();
+    lt_guard_flag = guard;
 }
 
 static bool in_range(const struct addr_range *r, uintptr_t pc)
@@ -108,6 +129,7 @@ static int keep_program_frames(const uintptr_t *raw, int n, uintptr_t *frames, i
 
 static int libunwind_capture(uintptr_t *frames, int max)
 {
+    open_fallback_first();
     void *raw[RAW_MAX];
     int want = max + LT_WALK_SKIP_MAX < RAW_MAX ? max + LT_WALK_SKIP_MAX : RAW_MAX;
     int n = unw_backtrace(raw, want);

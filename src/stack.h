@@ -30,9 +30,10 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
 
 /* libunwind opens a pipe on its first use (it checks addresses by writing
  * from them) and keeps it for good. Called by the tracer proper, from its
- * constructor, so that the pipe is adopted as the tracer's: moved out of
- * the program's numbers. Opened later, inside a hook's bookkeeping, it
- * would take the program's lowest free numbers (3 and 4). */
+ * constructor (and by a capture that needs libunwind before the constructor
+ * ran), so that the pipe is adopted as the tracer's: moved out of the
+ * program's numbers. Opened inside a hook's bookkeeping, it would take the
+ * program's lowest free numbers (3 and 4). */
 void lt_stack_open_fallback(void);
 
 /* True when pc lies inside libleaktrace.so. */
