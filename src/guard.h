@@ -70,5 +70,8 @@ void lt_tracer_thread_ends(void);
 /* How many tracer threads are running; a fork child has none. */
 int lt_tracer_thread_count(void);
 void lt_tracer_threads_forget(void);
+/* After stopping them: returns once the kernel no longer counts the
+ * tracer's ended threads in the process (100 ms at most). */
+void lt_tracer_threads_wait_gone(void);
 
 #endif

@@ -11,22 +11,6 @@
 #include "resolve.h"
 #include "trigger.h"
 
-/* With the guard held: what stopping and starting threads allocates is the
- * tracer's. */
-static void step_aside(void)
-{
-    lt_guard_enter();
-    lt_trigger_pause_threads();
-    lt_guard_leave();
-}
-
-static void step_back(void)
-{
-    lt_guard_enter();
-    lt_trigger_resume_threads();
-    lt_guard_leave();
-}
-
 /* Calls the real function with the tracer's threads stopped. */
 #define CRED_HOOK(name, params, args)                                         \
     LT_EXPORT int name params                                                 \
@@ -36,11 +20,11 @@ static void step_back(void)
             *(void **)&real = lt_resolve_next(#name);                         \
         bool tracing = !lt_in_tracer() && atomic_load(&lt_state) == LT_READY; \
         if (tracing)                                                          \
-            step_aside();                                                     \
+            lt_trigger_step_aside(false);                                     \
         int rc = real args;                                                   \
         int saved = errno;                                                    \
         if (tracing)                                                          \
-            step_back();                                                      \
+            lt_trigger_step_back();                                           \
         errno = saved;                                                        \
         return rc;                                                            \
     }

@@ -2,6 +2,7 @@
 #include "init.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -31,6 +32,14 @@ _Atomic bool lt_thread_wanted;
 static _Atomic int tracer_threads;
 static __thread int nice_before __attribute__((tls_model("initial-exec")));
 
+/* The kernel ids of the tracer threads that ended last. pthread_join
+ * returns once a thread has let its memory go, before the kernel takes it
+ * out of the process: lt_tracer_threads_wait_gone waits for that. A ring:
+ * older ones are long gone. */
+#define ENDED_SLOTS 8
+static _Atomic pid_t ended[ENDED_SLOTS];
+static _Atomic unsigned ended_next;
+
 void lt_become_tracer_thread(void)
 {
     lt_guard_flag = LT_GUARD_TRACER;
@@ -59,8 +68,22 @@ void lt_tracer_thread_ends(void)
     /* Back to the program's nice value where allowed (lowering it needs
      * RLIMIT_NICE room or privilege): exit may run on this thread next. */
     setpriority(PRIO_PROCESS, (id_t)gettid(), nice_before);
+    atomic_store(&ended[atomic_fetch_add(&ended_next, 1) % ENDED_SLOTS], gettid());
     atomic_fetch_sub(&tracer_threads, 1);
     lt_guard_leave();
+}
+
+void lt_tracer_threads_wait_gone(void)
+{
+    if (!lt_may_syscall())
+        return; /* a filter may kill on tgkill */
+    pid_t pid = getpid();
+    int64_t deadline = lt_now_ms() + 100; /* a number some new thread took meanwhile */
+    for (int i = 0; i < ENDED_SLOTS; i++) {
+        pid_t tid = atomic_exchange(&ended[i], 0);
+        while (tid && tgkill(pid, tid, 0) == 0 && lt_now_ms() < deadline)
+            lt_yield();
+    }
 }
 
 int lt_tracer_thread_count(void)
@@ -71,6 +94,8 @@ int lt_tracer_thread_count(void)
 void lt_tracer_threads_forget(void)
 {
     atomic_store(&tracer_threads, 0);
+    for (int i = 0; i < ENDED_SLOTS; i++)
+        atomic_store(&ended[i], 0); /* the parent's */
 }
 
 static int init_tables(void)

@@ -439,6 +439,22 @@ void lt_trigger_resume_threads(void)
     pthread_mutex_unlock(&pause_lock);
 }
 
+void lt_trigger_step_aside(bool until_gone)
+{
+    lt_guard_enter();
+    lt_trigger_pause_threads();
+    if (until_gone)
+        lt_tracer_threads_wait_gone();
+    lt_guard_leave();
+}
+
+void lt_trigger_step_back(void)
+{
+    lt_guard_enter();
+    lt_trigger_resume_threads();
+    lt_guard_leave();
+}
+
 /* A snapshot asked for just before exit is still written; one in progress is
  * finished first. The lock is kept: the process is exiting, and the snapshot
  * thread must not start another one that exit would cut short. */
