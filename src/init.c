@@ -27,7 +27,6 @@ __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 __thread uintptr_t lt_guard_frame __attribute__((tls_model("initial-exec")));
 __thread struct lt_held lt_held __attribute__((tls_model("initial-exec")));
 _Atomic int lt_state = LT_UNINIT;
-_Atomic bool lt_thread_wanted;
 
 static _Atomic int tracer_threads;
 static __thread int nice_before __attribute__((tls_model("initial-exec")));
@@ -143,13 +142,6 @@ bool lt_init(void)
     while (atomic_load_explicit(&lt_state, memory_order_acquire) == LT_INITIALIZING)
         lt_yield();
     return atomic_load_explicit(&lt_state, memory_order_acquire) == LT_READY;
-}
-
-void lt_start_snapshot_thread(void)
-{
-    bool wanted = true;
-    if (atomic_compare_exchange_strong(&lt_thread_wanted, &wanted, false))
-        lt_trigger_start_thread();
 }
 
 static void exit_snapshot(void)

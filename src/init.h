@@ -12,15 +12,12 @@
 enum lt_state { LT_UNINIT, LT_INITIALIZING, LT_READY, LT_DISABLED };
 
 extern _Atomic int lt_state;
-/* Set in a forked child: the snapshot thread is started by the next hook. */
-extern _Atomic bool lt_thread_wanted;
 
 /* Initializes once; returns true when the tracer is ready. */
 bool lt_init(void);
 /* In a fork child whose tables cannot be trusted: every hook passes
  * straight through from now on, and no exit snapshot is written. */
 void lt_disable_in_child(void);
-void lt_start_snapshot_thread(void);
 
 /* Every hook's entry: true means "track this call"; the guard is then held
  * and lt_hook_leave() must follow. False means "pass straight through": the
@@ -34,8 +31,6 @@ static inline bool lt_hook_enter(void)
         return false;
     lt_guard_flag = LT_GUARD_HOOK;
     lt_guard_frame = (uintptr_t)__builtin_frame_address(0);
-    if (lt_unlikely(atomic_load_explicit(&lt_thread_wanted, memory_order_relaxed)))
-        lt_start_snapshot_thread();
     return true;
 }
 

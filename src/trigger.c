@@ -521,7 +521,6 @@ void lt_trigger_before_sandbox(int scope)
         /* the exit snapshot needs the thread, signal and interval or not */
         if (!wake_ready && open_wake())
             sem_init(&exit_done, 0, 0);
-        atomic_store(&lt_thread_wanted, false);
         lt_trigger_start_thread();
     }
     if (scope == LT_SANDBOX_ALL || !snapshot_running) {
@@ -630,9 +629,12 @@ static void after_fork_child(void)
      * under it, and so would be every thread of the child. */
     if (confined)
         atomic_store(&lt_sandbox, LT_SANDBOX_ALL);
-    /* The parent's thread is the parent's: make our own. */
+    /* The parent's thread is the parent's: make our own, now. Started by
+     * the child's first hooked call instead, it never came in a child that
+     * makes none (a worker waiting on a descriptor it inherited), whose
+     * snapshot signal then went unanswered. */
     else if (wake_ready && open_wake())
-        atomic_store(&lt_thread_wanted, true);
+        lt_trigger_start_thread();
     if (entered)
         lt_guard_leave();
 }

@@ -29,4 +29,20 @@ for seq in 1 2; do
   check_site "$c" child_leak $n3 $((n3 * s3)) $n3 $((n3 * s3))
   check_site "$c" parent_after 0 0 0 0
 done
+# A child that makes no hooked call after the fork (it waits in read)
+# answers the signal too. Before, its snapshot thread was started by its
+# first hooked call: an idle child wrote nothing.
+mkfifo "$T/idle.in"
+exec 3<>"$T/idle.in"
+IN="$T/idle.in" LEAKTRACE_FD=0 LEAKTRACE_AT_EXIT=0 start_traced idle "$LT_VICTIMS/fork_idle" $n1 $s1
+for _ in $(seq 100); do grep -q '^child ' "$T/idle.out" && break; sleep 0.1; done
+read -r _ idle_child <"$T/idle.out"
+kill -USR1 "$idle_child"
+c=$(profile "$idle_child" 1)
+expect_true "idle child: snapshot written" wait_for "$c" 10
+exec 3>&-
+wait "$tpid"
+expect "idle child: parent's exit code (1: the child's status was not 0)" 0 $?
+echo "--- idle child, signal snapshot"
+[[ -e $c ]] && check_site "$c" parent_leak 0 0 $n1 $((n1 * s1))
 finish
