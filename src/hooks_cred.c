@@ -18,15 +18,8 @@
         static int(*real) params;                                             \
         if (!real)                                                            \
             *(void **)&real = lt_resolve_next(#name);                         \
-        bool tracing = !lt_in_tracer() && atomic_load(&lt_state) == LT_READY; \
-        if (tracing)                                                          \
-            lt_trigger_step_aside(false);                                     \
-        int rc = real args;                                                   \
-        int saved = errno;                                                    \
-        if (tracing)                                                          \
-            lt_trigger_step_back();                                           \
-        errno = saved;                                                        \
-        return rc;                                                            \
+        bool stepped = lt_trigger_step_aside_for(true);                       \
+        return lt_trigger_step_back_after(stepped, real args);                \
     }
 
 CRED_HOOK(setuid, (uid_t uid), (uid))

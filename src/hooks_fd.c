@@ -37,6 +37,7 @@
 #include "init.h"
 #include "log.h"
 #include "resolve.h"
+#include "trigger.h"
 
 /* _FORTIFY_SOURCE's checked entry points: glibc's open() and openat()
  * inline wrappers call these. */
@@ -488,14 +489,23 @@ static int span_close_range(unsigned lo, unsigned hi, void *flags)
     return REAL(close_range)(lo, hi, *(int *)flags);
 }
 
-LT_EXPORT int close_range(unsigned first, unsigned last, int flags)
+static int close_range_booked(unsigned first, unsigned last, int flags)
 {
-    if (first <= STDERR_FILENO && STDERR_FILENO <= last && !(flags & CLOSE_RANGE_CLOEXEC))
-        stderr_dropped();
     if (lt_in_tracer() || (flags & ~CLOSE_RANGE_UNSHARE) || first > last ||
         (!fd_tracking() && !lt_fd_guards_own()))
         return REAL(close_range)(first, last, flags); /* CLOEXEC only marks; bad flags fail */
     return lt_fd_close_range(first, last, span_close_range, &flags);
+}
+
+/* CLOSE_RANGE_UNSHARE closes in a copy of the table when other threads
+ * share it: as unshare(CLONE_FILES) (hooks_ns.c), the tracer's threads step
+ * aside, else they would keep the closed descriptors open. */
+LT_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+    if (first <= STDERR_FILENO && STDERR_FILENO <= last && !(flags & CLOSE_RANGE_CLOEXEC))
+        stderr_dropped();
+    bool stepped = lt_trigger_step_aside_for((flags & CLOSE_RANGE_UNSHARE) != 0);
+    return lt_trigger_step_back_after(stepped, close_range_booked(first, last, flags));
 }
 
 /* closefrom(lo) closes through an internal close_range. */

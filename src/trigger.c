@@ -439,20 +439,27 @@ void lt_trigger_resume_threads(void)
     pthread_mutex_unlock(&pause_lock);
 }
 
-void lt_trigger_step_aside(bool until_gone)
+bool lt_trigger_step_aside_for(bool needed)
 {
+    if (!needed || lt_in_tracer() || atomic_load(&lt_state) != LT_READY)
+        return false;
     lt_guard_enter();
     lt_trigger_pause_threads();
-    if (until_gone)
-        lt_tracer_threads_wait_gone();
+    lt_tracer_threads_wait_gone();
     lt_guard_leave();
+    return true;
 }
 
-void lt_trigger_step_back(void)
+int lt_trigger_step_back_after(bool stepped, int rc)
 {
-    lt_guard_enter();
-    lt_trigger_resume_threads();
-    lt_guard_leave();
+    int saved = errno;
+    if (stepped) {
+        lt_guard_enter();
+        lt_trigger_resume_threads();
+        lt_guard_leave();
+    }
+    errno = saved;
+    return rc;
 }
 
 /* A snapshot asked for just before exit is still written; one in progress is

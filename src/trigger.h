@@ -12,11 +12,14 @@ void lt_trigger_start_thread(void);
  * then start again. */
 void lt_trigger_pause_threads(void);
 void lt_trigger_resume_threads(void);
-/* The same from a hook, with the guard held meanwhile (what stopping and
- * starting threads allocates is the tracer's); until_gone: also wait until
- * the kernel no longer counts the stopped threads in the process. */
-void lt_trigger_step_aside(bool until_gone);
-void lt_trigger_step_back(void);
+/* The same from a hook, around the program's call (not the tracer's):
+ * when `needed`, the tracer's threads stop, and the kernel no longer counts
+ * them in the process (nor shares their descriptor table) when it returns
+ * true; lt_trigger_step_back_after(stepped, rc) then starts them again and
+ * returns rc, errno unchanged. The guard is held meanwhile: what stopping
+ * and starting threads allocates is the tracer's. */
+bool lt_trigger_step_aside_for(bool needed);
+int lt_trigger_step_back_after(bool stepped, int rc);
 /* True once the program's own threads have all ended (the main thread by
  * pthread_exit): the tracer's threads then return, so that the process
  * ends as it would untraced. Cheap until the main thread is gone. */
