@@ -144,9 +144,25 @@ bool lt_init(void)
     return atomic_load_explicit(&lt_state, memory_order_acquire) == LT_READY;
 }
 
+/* exit() from a signal handler of the program on top of the real
+ * allocator (a SIGTERM handler that interrupted a malloc or a free, the
+ * program's or one the tracer made for itself): the thread may hold the
+ * allocator's lock, and the snapshot's first allocation waited for it for
+ * good (the process hung where untraced it exited). Told by the frames
+ * under the signal frame, read once here, at no cost to the allocations.
+ * The snapshot is skipped, and one line says why. */
+static bool exit_snapshot_refused(void)
+{
+    if (!lt_stack_interrupted_in(lt_real_allocator_at))
+        return false;
+    lt_warn("process %d exits from a signal handler that interrupted an allocation: "
+            "no exit snapshot (it would wait for the allocator's lock)", (int)getpid());
+    return true;
+}
+
 static void exit_snapshot(void)
 {
-    if (atomic_load(&lt_state) != LT_READY)
+    if (atomic_load(&lt_state) != LT_READY || exit_snapshot_refused())
         return;
     bool entered = lt_guard_enter();
     lt_trigger_at_exit();

@@ -178,6 +178,29 @@ void lt_warn_if_heap_bypassed(void)
             provider->l_name, ours, ours);
 }
 
+static bool inside_function(void *fn, uintptr_t pc)
+{
+    Dl_info info;
+    const ElfW(Sym) *sym = NULL;
+    if (!fn || !dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym || !info.dli_saddr)
+        return false;
+    uintptr_t start = (uintptr_t)info.dli_saddr;
+    return pc >= start && pc < start + sym->st_size;
+}
+
+bool lt_real_allocator_at(uintptr_t pc)
+{
+    void *entries[] = {(void *)lt_real.malloc,        (void *)lt_real.calloc,
+                       (void *)lt_real.realloc,       (void *)lt_real.free,
+                       (void *)lt_real.posix_memalign, (void *)lt_real.aligned_alloc,
+                       (void *)lt_real.memalign,      (void *)lt_real.valloc,
+                       (void *)lt_real.pvalloc};
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++)
+        if (inside_function(entries[i], pc))
+            return true;
+    return false;
+}
+
 void *lt_raw_malloc(size_t n)
 {
     return lt_real.malloc ? lt_real.malloc(n) : lt_bootstrap_alloc(n, 16);

@@ -72,6 +72,11 @@ void lt_warn_if_heap_bypassed(void);
 
 /* Untracked allocation for the tracer's own data: the real allocator once
  * known, the bootstrap arena before that. */
+/* True when pc lies inside one of the real allocator's entry points
+ * (lt_real's malloc family, by their symbols' sizes): code that may hold
+ * the allocator's lock. */
+bool lt_real_allocator_at(uintptr_t pc);
+
 void *lt_raw_malloc(size_t n);
 void *lt_raw_calloc(size_t n, size_t m);
 void *lt_raw_realloc(void *p, size_t n);

@@ -136,6 +136,28 @@ static int libunwind_capture(uintptr_t *frames, int max)
     return keep_program_frames((const uintptr_t *)raw, n, frames, max);
 }
 
+bool lt_stack_interrupted_in(bool (*inside)(uintptr_t pc))
+{
+    if (!lt_may_syscall())
+        return false; /* libunwind checks addresses with a system call */
+    open_fallback_first();
+    unw_context_t context;
+    unw_cursor_t cursor;
+    if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
+        return false;
+    /* libunwind marks the frame reached through the signal frame, the
+     * interrupted one (the trampoline itself, in other versions: either
+     * way, it and every frame under it are checked) */
+    bool under_signal = false;
+    for (int i = 0; i < RAW_MAX && unw_step(&cursor) > 0; i++) {
+        under_signal = under_signal || unw_is_signal_frame(&cursor) > 0;
+        unw_word_t ip;
+        if (under_signal && unw_get_reg(&cursor, UNW_REG_IP, &ip) == 0 && inside((uintptr_t)ip))
+            return true;
+    }
+    return false;
+}
+
 /* hash_right: the walk's hash is its frames'. */
 static void compare_with_libunwind(const uintptr_t *frames, int n, int max, bool hash_right)
 {

@@ -36,6 +36,11 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
  * program's lowest free numbers (3 and 4). */
 void lt_stack_open_fallback(void);
 
+/* True when this thread runs a signal handler (under its signal frame) that
+ * interrupted code for which inside(pc) says true, at any depth; libunwind
+ * reads the frames. For the exit path: cheap enough only there. */
+bool lt_stack_interrupted_in(bool (*inside)(uintptr_t pc));
+
 /* True when pc lies inside libleaktrace.so. */
 bool lt_stack_is_own(uintptr_t pc);
 
