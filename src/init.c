@@ -170,6 +170,23 @@ static void exit_snapshot(void)
         lt_guard_leave();
 }
 
+/* The exit snapshot comes after every library's destructors: a block a
+ * library frees in its destructor (a C++ library's static objects) is not
+ * a leak. Our own destructor came too early for those of the libraries the
+ * program links (they are initialized before us, so finalized after us:
+ * their frees were missed, and the blocks reported live at exit). An exit
+ * handler registered by our constructor, with no object of its own, runs
+ * after _dl_fini, which the program's start-up registers later, and so
+ * after every destructor and every handler of the program. */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+static bool exit_handler_registered;
+
+static void exit_snapshot_last(void *unused)
+{
+    (void)unused;
+    exit_snapshot();
+}
+
 __attribute__((constructor)) static void lt_constructor(void)
 {
     if (!lt_init())
@@ -184,16 +201,17 @@ __attribute__((constructor)) static void lt_constructor(void)
     /* quick_exit runs no destructor, only these, the program's first: ours
      * was registered before any of theirs */
     at_quick_exit(exit_snapshot);
+    exit_handler_registered = __cxa_atexit(exit_snapshot_last, NULL, NULL) == 0;
     lt_trigger_start_thread();
     lt_http_start_thread();
     if (entered)
         lt_guard_leave();
 }
 
-/* Runs from _dl_fini, after the program's atexit handlers and the static
- * destructors of the objects initialized after us: the program's last word
- * on its heap has been said. */
+/* Runs from _dl_fini: the exit snapshot's place only when the handler
+ * above could not be registered. */
 __attribute__((destructor)) static void lt_destructor(void)
 {
-    exit_snapshot();
+    if (!exit_handler_registered)
+        exit_snapshot();
 }
