@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cfi.h"
+#include "cancel.h"
 #include "guard.h"
 #include "buildid.h"
 #include "config.h"
@@ -360,7 +361,9 @@ struct lt_frame_rule lt_cfi_rule(uintptr_t pc)
     /* the loader's lock and libdw's state: not to be let go half way by a
      * jump out of the hook (hooks_jump.c) */
     lt_held.rule_lock = true;
+    int cancel = lt_cancel_off(); /* the file's open and read: cancel.h */
     struct lt_frame_rule rule = read_rule(pc);
+    lt_cancel_restore(cancel);
     lt_held.rule_lock = false;
     return rule;
 }

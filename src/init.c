@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "clock.h"
 #include "config.h"
 #include "fdspare.h"
@@ -165,7 +166,9 @@ static void exit_snapshot(void)
     if (atomic_load(&lt_state) != LT_READY || exit_snapshot_refused())
         return;
     bool entered = lt_guard_enter();
+    int cancel = lt_cancel_off(); /* the files' writes, under the snapshot lock: cancel.h */
     lt_trigger_at_exit();
+    lt_cancel_restore(cancel);
     if (entered)
         lt_guard_leave();
 }

@@ -13,6 +13,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "cancel.h"
 #include "config.h"
 #include "guard.h"
 #include "log.h"
@@ -201,8 +202,8 @@ static bool called_from_libunwind(uintptr_t *frames, int max, uint64_t *hash,
     return false;
 }
 
-int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
-                          const void *hook_frame)
+static int capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
+                        const void *hook_frame)
 {
     uint64_t walk_hash = *hash; /* the fast walk's, when n >= 0 */
     *hash = LT_STACK_HASH_SEED;
@@ -246,6 +247,16 @@ uint32_t lt_stack_capture_id_slow(uintptr_t *frames, int max, uint64_t hash, int
     }
     lt_walk_memo_keep(frames, tag, id);
     return id;
+}
+
+/* libunwind writes to its pipe: cancel.h */
+int lt_stack_capture_slow(uintptr_t *frames, int max, uint64_t *hash, int n,
+                          const void *hook_frame)
+{
+    int cancel = lt_cancel_off();
+    int kept = capture_slow(frames, max, hash, n, hook_frame);
+    lt_cancel_restore(cancel);
+    return kept;
 }
 
 __attribute__((destructor)) static void report_unwind_check(void)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "cfi.h"
 #include "clock.h"
 #include "config.h"
@@ -444,8 +445,10 @@ bool lt_trigger_step_aside_for(bool needed)
     if (!needed || lt_in_tracer() || atomic_load(&lt_state) != LT_READY)
         return false;
     lt_guard_enter();
+    int cancel = lt_cancel_off(); /* pthread_join, under pause_lock: cancel.h */
     lt_trigger_pause_threads();
     lt_tracer_threads_wait_gone();
+    lt_cancel_restore(cancel);
     lt_guard_leave();
     return true;
 }

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "cfi.h"
 #include "guard.h"
 #include "sandbox.h"
@@ -680,7 +681,9 @@ static int learn_bounds_once(void)
         return LT_WALK_FOREIGN;
     if (!lt_capture_gate_enter())
         return LT_WALK_REFUSED;
+    int cancel = lt_cancel_off(); /* /proc/self/maps: cancel.h */
     learn_stack_bounds();
+    lt_cancel_restore(cancel);
     lt_capture_gate_leave();
     return 0;
 }
