@@ -70,6 +70,19 @@ for spec in "20 5000 1" "10 2000 1500"; do
       "$(total "$p" inuse_space from_right)"
   done
 done
+# A path from the hook's caller to the base starts at its return address,
+# its stack pointer and, when the walk reads it first, its frame pointer:
+# two chains call malloc from one place at one sp, with different frame
+# pointers, and the words the first chain's walk read are found where it
+# read them in the second (unwind_path_bp.c). With the frame pointer left
+# out of the path's start, the 40 blocks from from_b went to from_a.
+n=60 m=40 s=24
+check "same caller and sp, other frame pointer" "$LT_VICTIMS/unwind_path_bp" $n $m $s
+LEAKTRACE_UNWIND_CHECK=0 LEAKTRACE_AT_EXIT=1 run_traced pathbp "$LT_VICTIMS/unwind_path_bp" $n $m $s
+expect "path bp: both chains call malloc from one sp" aligned "$(cat "$T/pathbp.out")"
+p=$(profile $vpid 1)
+expect "path bp: inuse_space through from_a" $((n * s)) "$(total "$p" inuse_space from_a)"
+expect "path bp: inuse_space through from_b" $((m * s)) "$(total "$p" inuse_space from_b)"
 # A frame over 1 MiB (CFA = rsp + 1.2 MB, built without frame pointers):
 # its rule's offset once lost its high bits on the rule-miss path, and every
 # walk through it went astray (2 frames instead of 6, silently).
