@@ -145,8 +145,8 @@ bool lt_init(void)
     return atomic_load_explicit(&lt_state, memory_order_acquire) == LT_READY;
 }
 
-/* exit() from a signal handler of the program on top of the real
- * allocator (a SIGTERM handler that interrupted a malloc or a free, the
+/* Exits that must not write a snapshot. exit() from a signal handler of
+ * the program on top of the real allocator (a SIGTERM handler that interrupted a malloc or a free, the
  * program's or one the tracer made for itself): the thread may hold the
  * allocator's lock, and the snapshot's first allocation waited for it for
  * good (the process hung where untraced it exited). Told by the frames
@@ -154,6 +154,17 @@ bool lt_init(void)
  * The snapshot is skipped, and one line says why. */
 static bool exit_snapshot_refused(void)
 {
+    /* exit() in a vfork child (which may only _exit or exec): it runs in its
+     * parent's memory, and would write the parent's tables under its own
+     * pid. Its exit also uses up the exit handlers the two share, ours and
+     * the program's, so the parent's exit runs none: untraced too, the
+     * program's handlers are lost. */
+    if (lt_guard_flag == LT_GUARD_VFORK) {
+        lt_warn("process %d, a vfork child, calls exit(): no exit snapshot, here or in its "
+                "parent (their exit handlers are shared, and this exit uses them up)",
+                (int)getpid());
+        return true;
+    }
     if (!lt_stack_interrupted_in(lt_real_allocator_at))
         return false;
     lt_warn("process %d exits from a signal handler that interrupted an allocation: "

@@ -38,4 +38,19 @@ for f in "$T"/spawn/p.*.fd.pb.gz; do
   (($(query sum "$f" alloc_fds) > 0)) && spawn=$(query sum "$f" inuse_fds)
 done
 expect "python: inuse_fds after 5 subprocesses as without" "$alone" "${spawn:-none}"
+
+# A vfork child that calls exit() (not _exit): it runs in its parent's
+# memory, and wrote the parent's tables as its own exit snapshot, under its
+# pid. Now it writes none, and one line says why (its exit also uses up the
+# parent's exit handlers, as untraced it uses up the program's).
+mkdir "$T/vfexit"
+out=$(timeout 60 env LD_PRELOAD="$LT_LIB" LEAKTRACE_OUT="$T/vfexit/p" LEAKTRACE_REPORT=0 \
+  "$LT_VICTIMS/vfork_exit" 3 100 2>"$T/vfexit.err")
+expect "vfork child's exit(): exit code" 0 $?
+child=$(sed -n 's/^child \([0-9]*\) exit 0$/\1/p' <<<"$out")
+expect_true "vfork child's exit(): the child ended with 0 ($out)" test -n "$child"
+expect "vfork child's exit(): no snapshot under the child's pid" "" \
+  "$(ls "$T/vfexit" | grep "^p\.$child\." || true)"
+expect_true "vfork child's exit(): one line says why" \
+  grep -q "process $child, a vfork child, calls exit(): no exit snapshot" "$T/vfexit.err"
 finish
