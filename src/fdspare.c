@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,18 +70,52 @@ static bool lend_spare(void)
     return syscall(SYS_close, fd) == 0;
 }
 
-int lt_fd_open_own(const char *path, int flags, mode_t mode)
+/* make(arg) once, and when it failed with EMFILE once more with the spare
+ * let go, on the number that frees. */
+static int with_spare(int (*make)(const void *arg), const void *arg)
 {
-    int fd = open(path, flags, mode); /* the descriptor hook adopts it */
+    int fd = make(arg);
     if (fd >= 0 || errno != EMFILE || !lend_spare())
         return fd;
-    fd = open(path, flags, mode);
+    fd = make(arg);
     if (fd < 0) { /* a thread of the program took the number first */
         int err = errno;
         take_spare();
         errno = err;
     }
     return fd;
+}
+
+struct open_args {
+    const char *path;
+    int flags;
+    mode_t mode;
+};
+
+static int open_own(const void *arg)
+{
+    const struct open_args *a = arg;
+    return open(a->path, a->flags, a->mode); /* the descriptor hook adopts it */
+}
+
+int lt_fd_open_own(const char *path, int flags, mode_t mode)
+{
+    return with_spare(open_own, &(struct open_args){path, flags, mode});
+}
+
+struct accept_args {
+    int listen_fd, flags;
+};
+
+static int accept_own(const void *arg)
+{
+    const struct accept_args *a = arg;
+    return accept4(a->listen_fd, NULL, NULL, a->flags); /* the descriptor hook adopts it */
+}
+
+int lt_fd_accept_own(int listen_fd, int flags)
+{
+    return with_spare(accept_own, &(struct accept_args){listen_fd, flags});
 }
 
 int lt_fd_close_own(int fd)

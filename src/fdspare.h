@@ -16,8 +16,14 @@ void lt_fd_spare_init(void);
  * be: it may hold the spare's number. */
 int lt_fd_open_own(const char *path, int flags, mode_t mode);
 
-/* close(2) of a descriptor from lt_fd_open_own; the spare is then taken
- * back if it was let go. Returns close's result, with its errno. */
+/* accept4(2) for the tracer proper (the HTTP endpoint), the snapshot lock
+ * held, the spare lent the same way: a program that holds every number is
+ * the one whose descriptors one asks about. */
+int lt_fd_accept_own(int listen_fd, int flags);
+
+/* close(2) of a descriptor from lt_fd_open_own or lt_fd_accept_own, the
+ * snapshot lock held; the spare is then taken back if it was let go.
+ * Returns close's result, with its errno. */
 int lt_fd_close_own(int fd);
 
 #endif

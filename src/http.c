@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "fdspare.h"
 #include "guard.h"
 #include "http_internal.h"
 #include "http_symbol.h"
@@ -404,6 +405,31 @@ static void serve(int fd)
         route(fd, target);
 }
 
+/* A request's connection. While the program holds every number its limit
+ * allows (a descriptor leak run to EMFILE: when its profile matters most),
+ * the spare descriptor is lent for it, under the snapshot lock, as for the
+ * snapshot files (fdspare.h). No object file can be read for names while
+ * the connection holds it: the answer names what earlier snapshots read. */
+static int accept_request(void)
+{
+    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0 || errno != EMFILE)
+        return fd;
+    lt_snapshot_lock();
+    fd = lt_fd_accept_own(listen_fd, SOCK_CLOEXEC);
+    int err = errno;
+    lt_snapshot_unlock();
+    errno = err;
+    return fd;
+}
+
+static void close_request(int fd)
+{
+    lt_snapshot_lock();
+    lt_fd_close_own(fd);
+    lt_snapshot_unlock();
+}
+
 static void *http_thread(void *arg)
 {
     (void)arg;
@@ -414,7 +440,7 @@ static void *http_thread(void *arg)
         struct pollfd p = {listen_fd, POLLIN, 0};
         if (poll(&p, 1, 200) <= 0)
             continue;
-        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd = accept_request();
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
                 continue;
@@ -425,7 +451,7 @@ static void *http_thread(void *arg)
             break; /* the endpoint was closed */
         }
         serve(fd);
-        close(fd);
+        close_request(fd);
     }
     lt_tracer_thread_ends();
     return NULL;
