@@ -172,7 +172,7 @@ struct base {
     uintptr_t word[BASE_WORDS];
     uintptr_t frames[BASE_FRAMES];
     uint64_t hash_mult, hash_add; /* the frames fold h into h * mult + add */
-    uint64_t epoch;               /* bumped each time a base is made: memo entries name it */
+    uint64_t epoch;               /* bumped each time a base is made: memo entries and paths name it */
 };
 
 static __thread struct base thread_base __attribute__((tls_model("initial-exec")));
@@ -185,7 +185,7 @@ static __thread struct base thread_base __attribute__((tls_model("initial-exec")
  * every frame (callgrind, the storm's 26 frames: about 340 instructions a
  * malloc). Direct-mapped by the top's hash; an entry made for an earlier
  * base is told by that base's epoch (64 bits: never wraps). The memo is
- * per thread, as the base is. */
+ * per thread, as the base is (in the thread's mapped memos, below). */
 #define MEMO_SLOTS 32
 #define MEMO_TOP 5
 
