@@ -69,32 +69,9 @@ static inline struct lt_stack *lt_stacks_get(uint32_t id);
 uint32_t lt_stacks_count(void);
 
 /* Counter updates. A free's are release operations so that a reader that
- * sees a free also sees the allocation it undoes (lt_stack_read). */
-static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
-{
-    struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
-    atomic_fetch_add_explicit(&c->alloc_objects, objects, memory_order_relaxed);
-    atomic_fetch_add_explicit(&c->alloc_bytes, bytes, memory_order_relaxed);
-}
-
-static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
-{
-    struct lt_stack_counters *c = &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
-    atomic_fetch_add_explicit(&c->freed_objects, objects, memory_order_release);
-    atomic_fetch_add_explicit(&c->freed_bytes, bytes, memory_order_release);
-}
-
-/* The same, for a hook's bookkeeping under the guard (the heap hooks'),
- * where no other update of the thread's can come in between (a signal
- * handler's allocations go untracked meanwhile). The first
- * LT_COUNTER_SHARDS - 1 threads to count this way each own a shard, which
- * only they write: a plain load and store, where a locked addition costs
- * some 20 cycles, four a malloc+free. Later threads share the last shard,
- * adding atomically. An owned shard stays its thread's: threads that come
- * and go share the last one. */
-extern __thread unsigned lt_owned_shard_plus_one __attribute__((tls_model("initial-exec")));
-unsigned lt_take_shard(void); /* returns the thread's shard + 1 */
-
+ * sees a free also sees the allocation it undoes (lt_stack_read). An owned
+ * shard (below) is written by its thread alone: a plain load and store,
+ * where a locked addition costs some 20 cycles. */
 static inline void counter_add(_Atomic int64_t *c, int64_t v, bool owned, memory_order order)
 {
     if (owned) /* the sum modulo 2^64, as an atomic addition's */
@@ -104,6 +81,45 @@ static inline void counter_add(_Atomic int64_t *c, int64_t v, bool owned, memory
     else
         atomic_fetch_add_explicit(c, v, order);
 }
+
+static inline void count_alloc(struct lt_stack_counters *c, bool owned, int64_t objects,
+                               int64_t bytes)
+{
+    counter_add(&c->alloc_objects, objects, owned, memory_order_relaxed);
+    counter_add(&c->alloc_bytes, bytes, owned, memory_order_relaxed);
+}
+
+static inline void count_freed(struct lt_stack_counters *c, bool owned, int64_t objects,
+                               int64_t bytes)
+{
+    counter_add(&c->freed_objects, objects, owned, memory_order_release);
+    counter_add(&c->freed_bytes, bytes, owned, memory_order_release);
+}
+
+static inline struct lt_stack_counters *slot_counters(struct lt_stack *s)
+{
+    return &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
+}
+
+static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    count_alloc(slot_counters(s), false, objects, bytes);
+}
+
+static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
+{
+    count_freed(slot_counters(s), false, objects, bytes);
+}
+
+/* The same, for a hook's bookkeeping under the guard (the heap hooks'),
+ * where no other update of the thread's can come in between (a signal
+ * handler's allocations go untracked meanwhile). The first
+ * LT_COUNTER_SHARDS - 1 threads to count this way each own a shard, which
+ * only they write (four locked additions a malloc+free saved). Later
+ * threads share the last shard, adding atomically. An owned shard stays its
+ * thread's: threads that come and go share the last one. */
+extern __thread unsigned lt_owned_shard_plus_one __attribute__((tls_model("initial-exec")));
+unsigned lt_take_shard(void); /* returns the thread's shard + 1 */
 
 static inline struct lt_stack_counters *hooked_counters(struct lt_stack *s, bool *owned)
 {
@@ -118,16 +134,14 @@ static inline void lt_stack_add_hooked(struct lt_stack *s, int64_t objects, int6
 {
     bool owned;
     struct lt_stack_counters *c = hooked_counters(s, &owned);
-    counter_add(&c->alloc_objects, objects, owned, memory_order_relaxed);
-    counter_add(&c->alloc_bytes, bytes, owned, memory_order_relaxed);
+    count_alloc(c, owned, objects, bytes);
 }
 
 static inline void lt_stack_sub_hooked(struct lt_stack *s, int64_t objects, int64_t bytes)
 {
     bool owned;
     struct lt_stack_counters *c = hooked_counters(s, &owned);
-    counter_add(&c->freed_objects, objects, owned, memory_order_release);
-    counter_add(&c->freed_bytes, bytes, owned, memory_order_release);
+    count_freed(c, owned, objects, bytes);
 }
 
 /* Frees are read first, then allocations: a free counted here has its

@@ -282,6 +282,16 @@ struct recorder {
     uintptr_t bp_word_at;
 };
 
+/* A recorder into a base's or a path's word arrays (cap of them), emptied. */
+static inline struct recorder recorder_into(uint32_t *word_at, uintptr_t *word, uint8_t *words_n,
+                                            unsigned cap, bool *bp_needed)
+{
+    *words_n = 0;
+    *bp_needed = false;
+    return (struct recorder){.word_at = word_at, .word = word, .words_n = words_n,
+                             .words_cap = cap, .bp_needed = bp_needed};
+}
+
 static void keep_word(struct recorder *rec, uintptr_t at, uintptr_t v)
 {
     if (*rec->words_n == rec->words_cap || at - rec->sp > UINT32_MAX) {
@@ -433,11 +443,14 @@ static inline struct recorder path_recorder(struct path *p, uintptr_t ip, uintpt
     p->sp = 0;
     p->ip = ip;
     p->bp = bp;
-    p->words_n = 0;
-    p->bp_needed = false;
-    return (struct recorder){.word_at = p->word_at, .word = p->word, .words_n = &p->words_n,
-                             .words_cap = PATH_WORDS, .bp_needed = &p->bp_needed,
-                             .join_index = -1, .joined = true, .sp = sp, .ip = ip, .bp = bp};
+    struct recorder rec =
+        recorder_into(p->word_at, p->word, &p->words_n, PATH_WORDS, &p->bp_needed);
+    rec.join_index = -1; /* recording from the start */
+    rec.joined = true;
+    rec.ip = ip;
+    rec.sp = sp;
+    rec.bp = bp;
+    return rec;
 }
 
 /* How a walk ended, for the base's bookkeeping. */
@@ -463,6 +476,18 @@ struct walk_mode {
     unsigned tag;
     uint32_t *memo_id; /* what the memo knew, or 0 */
 };
+
+/* Where a walk starts: the caller of the frame at fp. The tracer keeps
+ * frame pointers: a frame holds the caller's rbp, then the return address;
+ * the caller's sp is just above. */
+struct walk_start {
+    uintptr_t ip, sp, bp;
+};
+
+static inline struct walk_start start_at(const uintptr_t *fp)
+{
+    return (struct walk_start){.ip = fp[1], .sp = (uintptr_t)(fp + 2), .bp = fp[0]};
+}
 
 /* A memo walk has joined the base after stepping frames[0..out): the
  * memo's id for the stack into *mode.memo_id, true when known; else what
@@ -494,10 +519,8 @@ walk_between(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
              enum walk_end *how)
 {
     struct recorder *const rec = mode.rec;
-    /* The tracer keeps frame pointers: a frame holds the caller's rbp, then
-     * the return address; the caller's sp is just above. */
-    const uintptr_t *fp = hook_frame ? hook_frame : __builtin_frame_address(0);
-    uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+    struct walk_start start = start_at(hook_frame ? hook_frame : __builtin_frame_address(0));
+    uintptr_t ip = start.ip, sp = start.sp, bp = start.bp;
     *how = END_FAILED;
     if (sp < lo || sp >= hi)
         return LT_WALK_FOREIGN;
@@ -635,12 +658,10 @@ record_base(uintptr_t *frames, int max, int n, const void *hook_frame,
         goal = (unsigned)n;
     b->goal = (uint8_t)goal;
     b->joins = 0;
-    b->words_n = 0;
-    b->bp_needed = false;
     b->generation = generation;
-    struct recorder rec = {.word_at = b->word_at, .word = b->word, .words_n = &b->words_n,
-                           .words_cap = BASE_WORDS, .bp_needed = &b->bp_needed,
-                           .join_index = n - (int)goal};
+    struct recorder rec =
+        recorder_into(b->word_at, b->word, &b->words_n, BASE_WORDS, &b->bp_needed);
+    rec.join_index = n - (int)goal;
     uint64_t hash;
     enum walk_end how;
     int m = walk_between(frames, max, &hash, hook_frame, cache, stack_lo, stack_hi,
@@ -776,12 +797,11 @@ LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *
     *id = 0;
     memo_pending.epoch = 0;
     path_pending.path = NULL;
-    struct memos *m = my_memos();
+    struct memos *m = hook_frame ? my_memos() : NULL; /* a path starts at a hook's caller */
     if (!m)
         return lt_walk(frames, max, hash, hook_frame);
-    /* The start, as walk_between takes it: the hook's caller. */
-    const uintptr_t *fp = hook_frame ? hook_frame : __builtin_frame_address(0);
-    uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0];
+    struct walk_start start = start_at(hook_frame);
+    uintptr_t ip = start.ip, sp = start.sp, bp = start.bp;
     struct base *b = &thread_base;
     unsigned set = path_set(ip, sp);
     uint32_t shape = memo_shape(0, max, tag);
