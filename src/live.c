@@ -1,10 +1,18 @@
 /* Striped hash table of live blocks.
  *
- * Each stripe is a linear-probing table with backward-shift deletion (no
- * tombstones), grown by 1.25x at 3/4 load, so an entry costs 16/load
- * bytes: 21 to 27 (growing by 1.5x, 21 to 32, and which one a program got
- * depended on where its count fell in the growth steps; the smaller step
- * moves each entry four times instead of two while a table grows).
+ * Each stripe is an open-addressing table probed a group of 16 slots at a
+ * time (as SwissTable and hashbrown do): a control byte per slot holds 7
+ * bits of the block's hash (or says empty / deleted), and one SSE2 compare
+ * of a group's 16 control bytes finds the slots that may hold a pointer.
+ * A lookup reads one group's control bytes and, almost always, one entry:
+ * no loop over entries whose trip count the branch predictor must guess
+ * (linear probing over the entries took a mispredicted branch on nearly
+ * every insert and remove, perl: 2.7 a malloc+free).
+ *
+ * A table grows (or is rebuilt to drop deleted marks) at 4/5 of its slots
+ * used, to 0.64 load: 17 bytes a slot, 21 to 27 a live block. Perl's
+ * probes read 1.04 groups on average; at 7/8 (as SwissTable) 1.66, and the
+ * whole run took 10% more mispredicted branches.
  *
  * A stripe's first table is a small slice of a static array (a program
  * with few live blocks touches a few pages of it, not a page per stripe);
@@ -18,6 +26,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "guard.h"
 #include "sandbox.h"
@@ -34,22 +45,33 @@
 #define STRIPES_PER_GROUP_BITS 6
 #define STRIPE_BITS (GROUP_BITS + STRIPES_PER_GROUP_BITS)
 #define STRIPES (1u << STRIPE_BITS)
-#define FIRST_CAP 16 /* a stripe's first table: 256 bytes, in first_tables */
-#define MIN_CAP 256  /* mapped tables: a multiple of a page's entries */
+#define GROUP 16             /* slots probed at once */
+#define FIRST_CAP GROUP      /* a stripe's first table, in first_tables */
+#define PAGE 4096
 
 struct entry {
-    uintptr_t ptr; /* 0: empty */
+    uintptr_t ptr;
     uint64_t meta; /* size << 24 | stack */
 };
 
+/* A slot's control byte: its hash's tag (7 bits, high bit clear) when full. */
+#define CTRL_EMPTY 0x80
+#define CTRL_DELETED 0xFE /* a removed entry a probe must pass over */
+
 struct stripe {
     _Atomic uintptr_t owner; /* 0: free; else the holder's lock_token() */
-    struct entry *table;
-    uint32_t cap, count;
+    struct entry *slots;     /* cap entries, then cap control bytes */
+    uint8_t *ctrl;
+    uint32_t cap;     /* a multiple of GROUP; 0 before the first insert */
+    uint32_t count;   /* live entries */
+    uint32_t deleted; /* CTRL_DELETED slots */
 } __attribute__((aligned(64)));
 
 static struct stripe stripes[STRIPES];
-static struct entry first_tables[STRIPES][FIRST_CAP];
+static struct first_table {
+    struct entry slots[FIRST_CAP];
+    uint8_t ctrl[FIRST_CAP];
+} __attribute__((aligned(GROUP))) first_tables[STRIPES]; /* groups are loaded aligned */
 
 /* A stripe's lock is a flag taken with one atomic exchange: it is held for a
  * probe and a store, and uncontended a pthread mutex costs three times the
@@ -161,49 +183,170 @@ static struct stripe *stripe_of(uintptr_t p, uint64_t h)
     return &stripes[group << STRIPES_PER_GROUP_BITS | h >> (64 - STRIPES_PER_GROUP_BITS)];
 }
 
-static uint32_t home_slot(uint64_t h, uint32_t cap)
+/* The hash's bits: the stripe takes the top 6 (stripe_of), the home group
+ * the low 32, the tag 7 from bit 32 on: independent of one another. */
+static uint32_t home_group(uint64_t h, uint32_t cap)
 {
-    return (uint32_t)(((h & 0xffffffffu) * (uint64_t)cap) >> 32);
+    return (uint32_t)(((h & 0xffffffffu) * (uint64_t)(cap / GROUP)) >> 32);
 }
 
-static struct entry *map_table(uint32_t cap)
+static uint8_t tag_of(uint64_t h)
 {
-    void *p = mmap(NULL, (size_t)cap * sizeof(struct entry), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return (uint8_t)(h >> 32) & 0x7f;
 }
 
-static void place(struct entry *table, uint32_t cap, struct entry e)
+static uint32_t next_group(uint32_t g, uint32_t cap)
 {
-    uint32_t i = home_slot(lt_live_hash(e.ptr), cap);
-    while (table[i].ptr)
-        i = i + 1 == cap ? 0 : i + 1;
-    table[i] = e;
+    return (g + 1) * GROUP == cap ? 0 : g + 1;
 }
 
+/* Bit i of a mask: slot i of the group. */
+#if defined(__SSE2__)
+static inline uint32_t group_match(const uint8_t *ctrl, uint8_t byte)
+{
+    __m128i group = _mm_load_si128((const __m128i *)ctrl);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(group, _mm_set1_epi8((char)byte)));
+}
+
+static inline uint32_t group_free(const uint8_t *ctrl) /* empty or deleted */
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_load_si128((const __m128i *)ctrl));
+}
+#else
+static inline uint32_t group_match(const uint8_t *ctrl, uint8_t byte)
+{
+    uint32_t m = 0;
+    for (unsigned i = 0; i < GROUP; i++)
+        m |= (uint32_t)(ctrl[i] == byte) << i;
+    return m;
+}
+
+static inline uint32_t group_free(const uint8_t *ctrl)
+{
+    uint32_t m = 0;
+    for (unsigned i = 0; i < GROUP; i++)
+        m |= (uint32_t)(ctrl[i] >> 7) << i;
+    return m;
+}
+#endif
+
+/* What a probe for p found: its slot or -1; whether its slot's group has
+ * an empty slot (so no probe goes past that group); the first empty or
+ * deleted slot it passed (where an insert puts p). */
+struct probe {
+    int64_t at;
+    bool group_has_empty;
+    uint32_t free_at;
+};
+
+static inline struct probe find(const struct stripe *s, uintptr_t p, uint64_t h)
+{
+    uint8_t tag = tag_of(h);
+    struct probe r = {.at = -1, .free_at = UINT32_MAX};
+    for (uint32_t g = home_group(h, s->cap);; g = next_group(g, s->cap)) {
+        const uint8_t *ctrl = s->ctrl + g * GROUP;
+        uint32_t empty = group_match(ctrl, CTRL_EMPTY);
+        for (uint32_t m = group_match(ctrl, tag); m; m &= m - 1) {
+            uint32_t i = g * GROUP + (uint32_t)__builtin_ctz(m);
+            if (lt_likely(s->slots[i].ptr == p)) {
+                r.at = i;
+                r.group_has_empty = empty != 0;
+                return r;
+            }
+        }
+        uint32_t free = group_free(ctrl);
+        if (free && r.free_at == UINT32_MAX)
+            r.free_at = g * GROUP + (uint32_t)__builtin_ctz(free);
+        if (lt_likely(empty))
+            return r; /* tables keep an empty slot: every probe ends */
+    }
+}
+
+/* The first empty or deleted slot of h's probe (a table being rebuilt). */
+static uint32_t free_slot(const struct stripe *s, uint64_t h)
+{
+    for (uint32_t g = home_group(h, s->cap);; g = next_group(g, s->cap)) {
+        uint32_t m = group_free(s->ctrl + g * GROUP);
+        if (lt_likely(m))
+            return g * GROUP + (uint32_t)__builtin_ctz(m);
+    }
+}
+
+static void put(struct stripe *s, uint32_t i, struct entry e, uint64_t h)
+{
+    s->deleted -= s->ctrl[i] == CTRL_DELETED;
+    s->slots[i] = e;
+    s->ctrl[i] = tag_of(h); /* last: a jump out of the hook leaves no half entry */
+    s->count++;
+}
+
+static bool over_full(uint32_t used, uint32_t cap)
+{
+    return (uint64_t)used * 5 > (uint64_t)cap * 4;
+}
+
+/* A mapped table for at least want slots, using all of its pages. */
+static bool map_table(uint32_t want, struct entry **slots, uint8_t **ctrl, uint32_t *cap)
+{
+    size_t bytes = ((size_t)want * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    *cap = (uint32_t)(bytes / (sizeof(struct entry) + 1)) / GROUP * GROUP;
+    *slots = p;
+    *ctrl = (uint8_t *)p + (size_t)*cap * sizeof(struct entry);
+    memset(*ctrl, CTRL_EMPTY, *cap);
+    return true;
+}
+
+static size_t mapped_bytes(uint32_t cap)
+{
+    if (cap <= FIRST_CAP)
+        return cap ? sizeof(struct first_table) : 0;
+    return ((size_t)cap * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+}
+
+/* To 0.64 load (or from the static first table to a mapped one), dropping
+ * deleted marks. */
 static __attribute__((noinline, cold)) bool grow(struct stripe *s)
 {
-    struct entry *first = first_tables[s - stripes];
-    if (!s->table) {
-        s->table = first;
+    struct first_table *first = &first_tables[s - stripes];
+    if (!s->cap) {
+        memset(first->ctrl, CTRL_EMPTY, FIRST_CAP);
+        s->slots = first->slots;
+        s->ctrl = first->ctrl;
         s->cap = FIRST_CAP;
         return true;
     }
-    uint32_t cap = (s->cap + s->cap / 4 + MIN_CAP - 1) / MIN_CAP * MIN_CAP;
-    struct entry *table = map_table(cap);
-    if (!table)
+    struct stripe bigger = {.count = 0};
+    if (!map_table((uint32_t)(((uint64_t)s->count + 1) * 25 / 16), &bigger.slots, &bigger.ctrl,
+                   &bigger.cap))
         return false;
-    for (uint32_t i = 0; i < s->cap; i++)
-        if (s->table[i].ptr)
-            place(table, cap, s->table[i]);
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (s->ctrl[i] & CTRL_EMPTY)
+            continue;
+        uint64_t h = lt_live_hash(s->slots[i].ptr);
+        put(&bigger, free_slot(&bigger, h), s->slots[i], h);
+    }
     /* the new table in place before the old one goes: a jump out of a hook
      * (hooks_jump.c) must not leave the stripe on an unmapped table */
-    struct entry *old = s->table;
+    struct entry *old = s->slots;
     uint32_t old_cap = s->cap;
-    s->table = table;
-    s->cap = cap;
-    if (old != first)
-        munmap(old, (size_t)old_cap * sizeof(struct entry));
+    s->slots = bigger.slots;
+    s->ctrl = bigger.ctrl;
+    s->cap = bigger.cap;
+    s->deleted = 0;
+    if (old != first->slots)
+        munmap(old, mapped_bytes(old_cap));
+    return true;
+}
+
+/* The stripe grown, and where the insert that found it full puts h. */
+static bool rebuild(struct stripe *s, uint64_t h, struct probe *found)
+{
+    if (!grow(s))
+        return false;
+    found->free_at = free_slot(s, h);
     return true;
 }
 
@@ -232,45 +375,22 @@ LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
     struct stripe *s = stripe_of((uintptr_t)p, h);
     enum lt_live_result result = LT_LIVE_ADDED;
     stripe_lock(s);
-    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && !grow(s)) {
+    struct probe found = {.at = -1, .free_at = UINT32_MAX};
+    if (lt_likely(s->cap))
+        found = find(s, (uintptr_t)p, h);
+    if (lt_unlikely(found.at >= 0)) {
+        *stale = unpack(s->slots[found.at].meta);
+        s->slots[found.at].meta = pack(rec);
+        result = LT_LIVE_REPLACED;
+    } else if (lt_unlikely(over_full(s->count + s->deleted + 1, s->cap)) && !rebuild(s, h, &found)) {
         result = LT_LIVE_FULL;
     } else {
-        uint32_t i = home_slot(h, s->cap);
-        while (s->table[i].ptr && s->table[i].ptr != (uintptr_t)p)
-            i = i + 1 == s->cap ? 0 : i + 1;
-        if (s->table[i].ptr) {
-            *stale = unpack(s->table[i].meta);
-            result = LT_LIVE_REPLACED;
-        } else {
-            s->table[i].ptr = (uintptr_t)p;
-            s->count++;
-            if (filtering)
-                filter_add(p);
-        }
-        s->table[i].meta = pack(rec);
+        put(s, found.free_at, (struct entry){(uintptr_t)p, pack(rec)}, h);
+        if (filtering)
+            filter_add(p);
     }
     stripe_unlock(s);
     return result;
-}
-
-/* Backward-shift deletion: pull later entries of the probe run into the hole
- * unless their home lies cyclically in (hole, j]. */
-static void delete_at(struct stripe *s, uint32_t hole)
-{
-    uint32_t cap = s->cap, j = hole;
-    for (;;) {
-        j = j + 1 == cap ? 0 : j + 1;
-        if (!s->table[j].ptr)
-            break;
-        uint32_t home = home_slot(lt_live_hash(s->table[j].ptr), cap);
-        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (stays)
-            continue;
-        s->table[hole] = s->table[j];
-        hole = j;
-    }
-    s->table[hole].ptr = 0;
-    s->count--;
 }
 
 LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
@@ -279,22 +399,22 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
     if (filtering && !lt_live_may_hold(p))
         return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of((uintptr_t)p, h);
-    bool found = false;
     stripe_lock(s);
-    if (s->cap) {
-        for (uint32_t i = home_slot(h, s->cap); s->table[i].ptr; i = i + 1 == s->cap ? 0 : i + 1) {
-            if (s->table[i].ptr == (uintptr_t)p) {
-                *out = unpack(s->table[i].meta);
-                delete_at(s, i);
-                if (filtering)
-                    filter_remove(p);
-                found = true;
-                break;
-            }
-        }
+    struct probe found = {.at = -1};
+    if (lt_likely(s->cap))
+        found = find(s, (uintptr_t)p, h);
+    if (found.at >= 0) {
+        *out = unpack(s->slots[found.at].meta);
+        /* A probe passes a group only when it is full: with an empty slot
+         * in it, no probe goes on past this one, and it may be empty too. */
+        s->ctrl[found.at] = found.group_has_empty ? CTRL_EMPTY : CTRL_DELETED;
+        s->deleted += !found.group_has_empty;
+        s->count--;
+        if (filtering)
+            filter_remove(p);
     }
     stripe_unlock(s);
-    return found;
+    return found.at >= 0;
 }
 
 size_t lt_live_count(void)
@@ -309,7 +429,7 @@ size_t lt_live_memory(void)
 {
     size_t n = sizeof stripes;
     for (uint32_t i = 0; i < STRIPES; i++)
-        n += (size_t)__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED) * sizeof(struct entry);
+        n += mapped_bytes(__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED));
     return n;
 }
 
