@@ -349,7 +349,8 @@ static inline void note_bp_read(struct recorder *rec, uintptr_t bp)
  * missed (its reads, a few instructions each), valid for the base's epoch. */
 #define PATH_SETS 8
 #define PATH_WAYS 4
-#define PATH_WORDS 10
+#define PATH_WORDS 10 /* read by the walk from the start to the join */
+#define PATH_CHECKS 16 /* and the base's words, when they fit: checked as one */
 
 struct path {
     uintptr_t sp, ip, bp; /* the start; sp 0: none, or being recorded */
@@ -357,12 +358,14 @@ struct path {
     uint32_t id;
     uint32_t shape; /* memo_shape(0, max, tag) */
     bool bp_needed;
-    uint8_t words_n;
-    uint32_t word_at[PATH_WORDS];
-    uintptr_t word[PATH_WORDS];
+    bool base_in;     /* the base's words are among the checks */
+    uint8_t words_n;  /* the path's own words */
+    uint8_t checks_n; /* words to check: a multiple of 4 (path_checks) */
+    uint32_t word_at[PATH_CHECKS]; /* offsets from sp */
+    uintptr_t word[PATH_CHECKS];
 };
 
-/* A thread's memo and paths, 7 KiB: mapped at its first capture, not in
+/* A thread's memo and paths, 10 KiB: mapped at its first capture, not in
  * its TLS, which glibc carves out of the thread's stack (a program's thread
  * made with a 16 KiB stack would have lost half of it). Unmapped when the
  * thread ends (a key's destructor); MEMOS_NONE after that, or when it
@@ -418,6 +421,22 @@ static inline unsigned path_set(uintptr_t ip, uintptr_t sp)
 }
 _Static_assert(PATH_SETS == 1 << 3, "path_set takes the top 3 bits");
 
+/* words_hold for a path's checks, four words at a time: one branch for
+ * four (a loop over the words mispredicted its exit on a third of perl's
+ * captures, the count varying from path to path). */
+static inline bool checks_hold(uintptr_t sp, const uint32_t *at, const uintptr_t *word, unsigned n)
+{
+    for (unsigned i = 0; i < n; i += 4) {
+        uintptr_t differ = (*(const uintptr_t *)(sp + at[i]) ^ word[i]) |
+                           (*(const uintptr_t *)(sp + at[i + 1]) ^ word[i + 1]) |
+                           (*(const uintptr_t *)(sp + at[i + 2]) ^ word[i + 2]) |
+                           (*(const uintptr_t *)(sp + at[i + 3]) ^ word[i + 3]);
+        if (differ)
+            return false;
+    }
+    return true;
+}
+
 /* The id of the stack from this start, if a path from it and the base are
  * as recorded; 0 else. */
 static inline uint32_t path_find(const struct memos *m, unsigned set, const struct base *b,
@@ -430,8 +449,8 @@ static inline uint32_t path_find(const struct memos *m, unsigned set, const stru
         if (p->sp != sp || p->ip != ip || p->epoch != b->epoch || p->shape != shape ||
             (p->bp_needed && p->bp != bp))
             continue;
-        if (words_hold(sp, p->word_at, p->word, p->words_n))
-            return base_holds(b) ? p->id : 0;
+        if (checks_hold(sp, p->word_at, p->word, p->checks_n))
+            return p->base_in || base_holds(b) ? p->id : 0;
     }
     return 0;
 }
@@ -779,12 +798,35 @@ static __thread struct {
     uint32_t shape;
 } path_pending __attribute__((tls_model("initial-exec")));
 
+/* A recorded path's checks: its words, then the base's (at offsets from
+ * the path's start) when they fit, padded to a multiple of 4 with copies of
+ * the last. */
+static void path_checks(struct path *p, uintptr_t sp, const struct base *b)
+{
+    unsigned n = p->words_n;
+    p->base_in = n + b->words_n <= PATH_CHECKS && b->sp >= sp;
+    for (unsigned i = 0; p->base_in && i < b->words_n; i++, n++) {
+        uintptr_t at = b->sp + b->word_at[i] - sp;
+        p->base_in = at <= UINT32_MAX;
+        p->word_at[n] = (uint32_t)at;
+        p->word[n] = b->word[i];
+    }
+    if (!p->base_in)
+        n = p->words_n;
+    for (; n % 4 && n > 0; n++) {
+        p->word_at[n] = p->word_at[n - 1];
+        p->word[n] = p->word[n - 1];
+    }
+    p->checks_n = (uint8_t)n;
+}
+
 static void path_publish(uint32_t id)
 {
     struct path *p = path_pending.path;
     path_pending.path = NULL;
     if (!p || path_pending.epoch != thread_base.epoch || id == 0)
         return;
+    path_checks(p, path_pending.sp, &thread_base);
     p->epoch = path_pending.epoch;
     p->shape = path_pending.shape;
     p->id = id;
