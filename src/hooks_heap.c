@@ -13,14 +13,26 @@
 #include "init.h"
 #include "resolve.h"
 
+/* errno's address, the thread's for its life: read once, not by a call to
+ * __errno_location at every hook (it was two calls a malloc+free). */
+static __thread int *errno_at __attribute__((tls_model("initial-exec")));
+
+static inline int *thread_errno(void)
+{
+    int *e = errno_at;
+    if (lt_unlikely(!e))
+        errno_at = e = &errno;
+    return e;
+}
+
 /* Records a block the real allocator returned; the guard is held. Inlined,
  * so that the frame it passes on is the hook's: the walk starts there. */
 static inline __attribute__((always_inline)) void *tracked(void *p, size_t size)
 {
     if (p) {
-        int saved = errno;
+        int *err = thread_errno(), saved = *err;
         lt_heap_track(p, size, __builtin_frame_address(0));
-        errno = saved;
+        *err = saved;
     }
     return p;
 }
@@ -62,10 +74,10 @@ static LT_HOT __attribute__((noinline)) void free_tracked(void *p)
         lt_raw_free(p);
         return;
     }
-    int saved = errno;
+    int *err = thread_errno(), saved = *err;
     lt_heap_untrack(p); /* first: once freed, another thread may get p back */
     lt_real.free(p);
-    errno = saved;
+    *err = saved;
     lt_hook_leave();
 }
 
@@ -102,7 +114,7 @@ LT_EXPORT LT_HOT void *realloc(void *p, size_t n)
     struct lt_live_rec old;
     bool had = p && lt_heap_detach(p, &old);
     void *q = lt_real.realloc(p, n);
-    int saved = errno;
+    int *err = thread_errno(), saved = *err;
     bool old_freed = q != NULL || (p != NULL && n == 0); /* glibc: realloc(p, 0) frees p */
     if (had && old_freed)
         lt_heap_release(old);
@@ -110,7 +122,7 @@ LT_EXPORT LT_HOT void *realloc(void *p, size_t n)
         lt_heap_reattach(p, old);
     if (q)
         lt_heap_track(q, n, __builtin_frame_address(0));
-    errno = saved;
+    *err = saved;
     lt_hook_leave();
     return q;
 }
