@@ -285,10 +285,16 @@ static bool over_full(uint32_t used, uint32_t cap)
     return (uint64_t)used * 5 > (uint64_t)cap * 4;
 }
 
+/* The pages a mapped table of cap slots takes. */
+static size_t mapped_bytes(uint32_t cap)
+{
+    return ((size_t)cap * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+}
+
 /* A mapped table for at least want slots, using all of its pages. */
 static bool map_table(uint32_t want, struct entry **slots, uint8_t **ctrl, uint32_t *cap)
 {
-    size_t bytes = ((size_t)want * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+    size_t bytes = mapped_bytes(want);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return false;
@@ -299,11 +305,12 @@ static bool map_table(uint32_t want, struct entry **slots, uint8_t **ctrl, uint3
     return true;
 }
 
-static size_t mapped_bytes(uint32_t cap)
+/* What a stripe's table of cap slots occupies. */
+static size_t table_bytes(uint32_t cap)
 {
     if (cap <= FIRST_CAP)
         return cap ? sizeof(struct first_table) : 0;
-    return ((size_t)cap * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+    return mapped_bytes(cap);
 }
 
 /* To 0.64 load (or from the static first table to a mapped one), dropping
@@ -429,7 +436,7 @@ size_t lt_live_memory(void)
 {
     size_t n = sizeof stripes;
     for (uint32_t i = 0; i < STRIPES; i++)
-        n += mapped_bytes(__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED));
+        n += table_bytes(__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED));
     return n;
 }
 
