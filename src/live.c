@@ -54,6 +54,9 @@ struct entry {
     uint64_t meta; /* size << 24 | stack */
 };
 
+/* A slot's bytes in a table: its entry and its control byte. */
+#define SLOT_BYTES (sizeof(struct entry) + 1)
+
 /* A slot's control byte: its hash's tag (7 bits, high bit clear) when full. */
 #define CTRL_EMPTY 0x80
 #define CTRL_DELETED 0xFE /* a removed entry a probe must pass over */
@@ -288,7 +291,7 @@ static bool over_full(uint32_t used, uint32_t cap)
 /* The pages a mapped table of cap slots takes. */
 static size_t mapped_bytes(uint32_t cap)
 {
-    return ((size_t)cap * (sizeof(struct entry) + 1) + PAGE - 1) / PAGE * PAGE;
+    return ((size_t)cap * SLOT_BYTES + PAGE - 1) / PAGE * PAGE;
 }
 
 /* A mapped table for at least want slots, using all of its pages. */
@@ -298,7 +301,7 @@ static bool map_table(uint32_t want, struct entry **slots, uint8_t **ctrl, uint3
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return false;
-    *cap = (uint32_t)(bytes / (sizeof(struct entry) + 1)) / GROUP * GROUP;
+    *cap = (uint32_t)(bytes / SLOT_BYTES) / GROUP * GROUP;
     *slots = p;
     *ctrl = (uint8_t *)p + (size_t)*cap * sizeof(struct entry);
     memset(*ctrl, CTRL_EMPTY, *cap);
