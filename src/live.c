@@ -14,6 +14,13 @@
  * probes read 1.04 groups on average; at 7/8 (as SwissTable) 1.66, and the
  * whole run took 10% more mispredicted branches.
  *
+ * Inserts and removes settle in their home group, their fast paths: an
+ * insert whose home group matches no tag and has an empty slot (so p
+ * cannot be further on), a remove that finds p there. Those paths make no
+ * call (a lock another thread holds, a probe on, a table to grow go on in
+ * functions of their own), so they save no registers: perl, 83 and 92
+ * instructions where the general probe took 117 and 98.
+ *
  * A stripe's first table is a small slice of a static array (a program
  * with few live blocks touches a few pages of it, not a page per stripe);
  * the larger ones are mmap'ed. None is taken from the real malloc, so no
@@ -65,9 +72,8 @@ struct stripe {
     _Atomic uintptr_t owner; /* 0: free; else the holder's lock_token() */
     struct entry *slots;     /* cap entries, then cap control bytes */
     uint8_t *ctrl;
-    uint32_t cap;     /* a multiple of GROUP; 0 before the first insert */
-    uint32_t count;   /* live entries */
-    uint32_t deleted; /* CTRL_DELETED slots */
+    uint32_t cap;         /* a multiple of GROUP; 0 before the first insert */
+    uint32_t growth_left; /* empty slots inserts may fill before the table grows */
 } __attribute__((aligned(64)));
 
 static struct stripe stripes[STRIPES];
@@ -118,13 +124,19 @@ static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe 
 }
 
 /* lt_held.stripe is set first, and cleared after: a jump at any point
- * finds the stripe if this thread may hold it. */
+ * finds the stripe if this thread may hold it. False when another thread
+ * holds it: the hot paths then go on in a function of their own (which
+ * waits), so that theirs make no call and keep no register across one. */
+static inline bool stripe_lock_at_once(struct stripe *s)
+{
+    lt_held.stripe = s;
+    return stripe_try_lock(s, lock_token());
+}
+
 static inline void stripe_lock(struct stripe *s)
 {
-    uintptr_t me = lock_token();
-    lt_held.stripe = s;
-    if (__builtin_expect(!stripe_try_lock(s, me), 0))
-        stripe_lock_contended(s, me);
+    if (__builtin_expect(!stripe_lock_at_once(s), 0))
+        stripe_lock_contended(s, lock_token());
 }
 
 static void stripe_unlock(struct stripe *s)
@@ -134,8 +146,8 @@ static void stripe_unlock(struct stripe *s)
 }
 
 /* A jump left the table's operation half done (an entry stored without its
- * count, a backward shift part way): at worst a block is counted live twice
- * or its free goes unseen; not a lock held for good. Let go only if this
+ * control byte, or a slot marked without its growth count): at worst a free
+ * goes unseen or the table grows a little early; not a lock held for good. Let go only if this
  * thread holds it (the jump may have come before it took it, or after it
  * let go). */
 void lt_live_release_abandoned(void *stripe)
@@ -233,6 +245,18 @@ static inline uint32_t group_free(const uint8_t *ctrl)
 }
 #endif
 
+/* rec.size < 2^LT_LIVE_SIZE_BITS: heap.c keeps larger sizes at the maximum. */
+static uint64_t pack(struct lt_live_rec rec)
+{
+    return (uint64_t)rec.size << LT_LIVE_STACK_BITS | rec.stack;
+}
+
+static struct lt_live_rec unpack(uint64_t meta)
+{
+    return (struct lt_live_rec){meta >> LT_LIVE_STACK_BITS,
+                                (uint32_t)(meta & ((1u << LT_LIVE_STACK_BITS) - 1))};
+}
+
 /* What a probe for p found: its slot or -1; whether its slot's group has
  * an empty slot (so no probe goes past that group); the first empty or
  * deleted slot it passed (where an insert puts p). */
@@ -242,7 +266,7 @@ struct probe {
     uint32_t free_at;
 };
 
-static inline struct probe find(const struct stripe *s, uintptr_t p, uint64_t h)
+static struct probe find(const struct stripe *s, uintptr_t p, uint64_t h)
 {
     uint8_t tag = tag_of(h);
     struct probe r = {.at = -1, .free_at = UINT32_MAX};
@@ -251,7 +275,7 @@ static inline struct probe find(const struct stripe *s, uintptr_t p, uint64_t h)
         uint32_t empty = group_match(ctrl, CTRL_EMPTY);
         for (uint32_t m = group_match(ctrl, tag); m; m &= m - 1) {
             uint32_t i = g * GROUP + (uint32_t)__builtin_ctz(m);
-            if (lt_likely(s->slots[i].ptr == p)) {
+            if (s->slots[i].ptr == p) {
                 r.at = i;
                 r.group_has_empty = empty != 0;
                 return r;
@@ -260,7 +284,7 @@ static inline struct probe find(const struct stripe *s, uintptr_t p, uint64_t h)
         uint32_t free = group_free(ctrl);
         if (free && r.free_at == UINT32_MAX)
             r.free_at = g * GROUP + (uint32_t)__builtin_ctz(free);
-        if (lt_likely(empty))
+        if (empty)
             return r; /* tables keep an empty slot: every probe ends */
     }
 }
@@ -277,15 +301,25 @@ static uint32_t free_slot(const struct stripe *s, uint64_t h)
 
 static void put(struct stripe *s, uint32_t i, struct entry e, uint64_t h)
 {
-    s->deleted -= s->ctrl[i] == CTRL_DELETED;
+    s->growth_left -= s->ctrl[i] == CTRL_EMPTY;
     s->slots[i] = e;
     s->ctrl[i] = tag_of(h); /* last: a jump out of the hook leaves no half entry */
-    s->count++;
 }
 
-static bool over_full(uint32_t used, uint32_t cap)
+/* A removed slot is marked empty when its group has an empty slot: no
+ * probe passes a group with one, so none needs to pass this one. */
+static void take(struct stripe *s, uint32_t i, bool group_has_empty, struct lt_live_rec *out)
 {
-    return (uint64_t)used * 5 > (uint64_t)cap * 4;
+    *out = unpack(s->slots[i].meta);
+    s->ctrl[i] = group_has_empty ? CTRL_EMPTY : CTRL_DELETED;
+    s->growth_left += group_has_empty;
+}
+
+/* Slots a table of cap may fill (entries and deleted marks) before it
+ * grows: 4/5, which leaves an empty slot in every probe's way. */
+static uint32_t growth_limit(uint32_t cap)
+{
+    return (uint32_t)((uint64_t)cap * 4 / 5);
 }
 
 /* The pages a mapped table of cap slots takes. */
@@ -295,25 +329,26 @@ static size_t mapped_bytes(uint32_t cap)
 }
 
 /* A mapped table for at least want slots, using all of its pages. */
-static bool map_table(uint32_t want, struct entry **slots, uint8_t **ctrl, uint32_t *cap)
+static bool map_table(uint32_t want, struct stripe *t)
 {
     size_t bytes = mapped_bytes(want);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return false;
-    *cap = (uint32_t)(bytes / SLOT_BYTES) / GROUP * GROUP;
-    *slots = p;
-    *ctrl = (uint8_t *)p + (size_t)*cap * sizeof(struct entry);
-    memset(*ctrl, CTRL_EMPTY, *cap);
+    t->cap = (uint32_t)(bytes / SLOT_BYTES) / GROUP * GROUP;
+    t->slots = p;
+    t->ctrl = (uint8_t *)p + (size_t)t->cap * sizeof(struct entry);
+    t->growth_left = growth_limit(t->cap);
+    memset(t->ctrl, CTRL_EMPTY, t->cap);
     return true;
 }
 
-/* What a stripe's table of cap slots occupies. */
-static size_t table_bytes(uint32_t cap)
+static uint32_t entries(const struct stripe *s)
 {
-    if (cap <= FIRST_CAP)
-        return cap ? sizeof(struct first_table) : 0;
-    return mapped_bytes(cap);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->cap; i++)
+        n += !(s->ctrl[i] & CTRL_EMPTY);
+    return n;
 }
 
 /* To 0.64 load (or from the static first table to a mapped one), dropping
@@ -326,11 +361,11 @@ static __attribute__((noinline, cold)) bool grow(struct stripe *s)
         s->slots = first->slots;
         s->ctrl = first->ctrl;
         s->cap = FIRST_CAP;
+        s->growth_left = growth_limit(FIRST_CAP);
         return true;
     }
-    struct stripe bigger = {.count = 0};
-    if (!map_table((uint32_t)(((uint64_t)s->count + 1) * 25 / 16), &bigger.slots, &bigger.ctrl,
-                   &bigger.cap))
+    struct stripe bigger;
+    if (!map_table((uint32_t)(((uint64_t)entries(s) + 1) * 25 / 16), &bigger))
         return false;
     for (uint32_t i = 0; i < s->cap; i++) {
         if (s->ctrl[i] & CTRL_EMPTY)
@@ -345,7 +380,7 @@ static __attribute__((noinline, cold)) bool grow(struct stripe *s)
     s->slots = bigger.slots;
     s->ctrl = bigger.ctrl;
     s->cap = bigger.cap;
-    s->deleted = 0;
+    s->growth_left = bigger.growth_left;
     if (old != first->slots)
         munmap(old, mapped_bytes(old_cap));
     return true;
@@ -360,39 +395,27 @@ static bool rebuild(struct stripe *s, uint64_t h, struct probe *found)
     return true;
 }
 
-static uint64_t pack(struct lt_live_rec rec)
-{
-    uint64_t size = rec.size < (1ull << LT_LIVE_SIZE_BITS) ? rec.size
-                                                           : (1ull << LT_LIVE_SIZE_BITS) - 1;
-    return size << LT_LIVE_STACK_BITS | rec.stack;
-}
-
-static struct lt_live_rec unpack(uint64_t meta)
-{
-    return (struct lt_live_rec){meta >> LT_LIVE_STACK_BITS,
-                                (uint32_t)(meta & ((1u << LT_LIVE_STACK_BITS) - 1))};
-}
-
 void lt_live_init(bool sampled)
 {
     filtering = sampled;
 }
 
-LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
-                                          struct lt_live_rec *stale)
+/* An insert its home group alone cannot settle (s locked): p may be in the
+ * table already (a tag there matched, or the group is full), or the table
+ * must grow. Unlocks s. */
+static __attribute__((noinline)) enum lt_live_result
+insert_probing(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
+               struct lt_live_rec *stale)
 {
-    uint64_t h = lt_live_hash((uintptr_t)p);
-    struct stripe *s = stripe_of((uintptr_t)p, h);
     enum lt_live_result result = LT_LIVE_ADDED;
-    stripe_lock(s);
     struct probe found = {.at = -1, .free_at = UINT32_MAX};
-    if (lt_likely(s->cap))
+    if (s->cap)
         found = find(s, (uintptr_t)p, h);
-    if (lt_unlikely(found.at >= 0)) {
+    if (found.at >= 0) {
         *stale = unpack(s->slots[found.at].meta);
         s->slots[found.at].meta = pack(rec);
         result = LT_LIVE_REPLACED;
-    } else if (lt_unlikely(over_full(s->count + s->deleted + 1, s->cap)) && !rebuild(s, h, &found)) {
+    } else if (s->growth_left == 0 && !rebuild(s, h, &found)) {
         result = LT_LIVE_FULL;
     } else {
         put(s, found.free_at, (struct entry){(uintptr_t)p, pack(rec)}, h);
@@ -403,23 +426,51 @@ LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
     return result;
 }
 
-LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
+static __attribute__((noinline)) enum lt_live_result
+insert_contended(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
+                 struct lt_live_rec *stale)
+{
+    stripe_lock_contended(s, lock_token());
+    return insert_probing(s, p, h, rec, stale);
+}
+
+/* Most inserts: no tag in p's home group matches (so p is not there) and
+ * the group has an empty slot (so no probe for p goes further): p is not
+ * in the table, and goes in the group's first free slot. */
+LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
+                                          struct lt_live_rec *stale)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
-    if (filtering && !lt_live_may_hold(p))
-        return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of((uintptr_t)p, h);
-    stripe_lock(s);
+    if (lt_unlikely(!stripe_lock_at_once(s)))
+        return insert_contended(s, p, h, rec, stale);
+    if (lt_unlikely(s->growth_left == 0)) /* also a stripe with no table yet */
+        return insert_probing(s, p, h, rec, stale);
+    uint32_t g = home_group(h, s->cap) * GROUP;
+    const uint8_t *ctrl = s->ctrl + g;
+    uint32_t empty = group_match(ctrl, CTRL_EMPTY);
+    if (lt_unlikely(group_match(ctrl, tag_of(h)) != 0 || empty == 0))
+        return insert_probing(s, p, h, rec, stale);
+    uint32_t j = (uint32_t)__builtin_ctz(group_free(ctrl));
+    s->growth_left -= (empty >> j) & 1;
+    s->slots[g + j] = (struct entry){(uintptr_t)p, pack(rec)};
+    s->ctrl[g + j] = tag_of(h); /* last: a jump out of the hook leaves no half entry */
+    if (filtering)
+        filter_add(p);
+    stripe_unlock(s);
+    return LT_LIVE_ADDED;
+}
+
+/* A remove whose home group neither holds p nor ends its probe (s
+ * locked). Unlocks s. */
+static __attribute__((noinline)) bool remove_probing(struct stripe *s, const void *p, uint64_t h,
+                                                     struct lt_live_rec *out)
+{
     struct probe found = {.at = -1};
-    if (lt_likely(s->cap))
+    if (s->cap)
         found = find(s, (uintptr_t)p, h);
     if (found.at >= 0) {
-        *out = unpack(s->slots[found.at].meta);
-        /* A probe passes a group only when it is full: with an empty slot
-         * in it, no probe goes on past this one, and it may be empty too. */
-        s->ctrl[found.at] = found.group_has_empty ? CTRL_EMPTY : CTRL_DELETED;
-        s->deleted += !found.group_has_empty;
-        s->count--;
+        take(s, (uint32_t)found.at, found.group_has_empty, out);
         if (filtering)
             filter_remove(p);
     }
@@ -427,20 +478,43 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
     return found.at >= 0;
 }
 
-size_t lt_live_count(void)
+static __attribute__((noinline)) bool remove_contended(struct stripe *s, const void *p,
+                                                       uint64_t h, struct lt_live_rec *out)
 {
-    size_t n = 0;
-    for (uint32_t i = 0; i < STRIPES; i++)
-        n += __atomic_load_n(&stripes[i].count, __ATOMIC_RELAXED);
-    return n;
+    stripe_lock_contended(s, lock_token());
+    return remove_probing(s, p, h, out);
 }
 
-size_t lt_live_memory(void)
+/* Most removes find p in its home group. */
+LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
 {
-    size_t n = sizeof stripes;
-    for (uint32_t i = 0; i < STRIPES; i++)
-        n += table_bytes(__atomic_load_n(&stripes[i].cap, __ATOMIC_RELAXED));
-    return n;
+    uint64_t h = lt_live_hash((uintptr_t)p);
+    if (filtering && !lt_live_may_hold(p))
+        return false; /* never sampled: no lock taken */
+    struct stripe *s = stripe_of((uintptr_t)p, h);
+    if (lt_unlikely(!stripe_lock_at_once(s)))
+        return remove_contended(s, p, h, out);
+    if (lt_unlikely(!s->cap)) {
+        stripe_unlock(s);
+        return false;
+    }
+    uint32_t g = home_group(h, s->cap) * GROUP;
+    const uint8_t *ctrl = s->ctrl + g;
+    for (uint32_t m = group_match(ctrl, tag_of(h)); m; m &= m - 1) {
+        uint32_t i = g + (uint32_t)__builtin_ctz(m);
+        if (lt_likely(s->slots[i].ptr == (uintptr_t)p)) {
+            take(s, i, group_match(ctrl, CTRL_EMPTY) != 0, out);
+            if (filtering)
+                filter_remove(p);
+            stripe_unlock(s);
+            return true;
+        }
+    }
+    if (lt_likely(group_match(ctrl, CTRL_EMPTY))) {
+        stripe_unlock(s);
+        return false; /* p's probe ends here */
+    }
+    return remove_probing(s, p, h, out);
 }
 
 void lt_live_lock_all(void)

@@ -59,9 +59,6 @@ static inline bool lt_live_may_hold(const void *p)
  * (lt_held.stripe): lets go of its lock. */
 void lt_live_release_abandoned(void *stripe);
 
-size_t lt_live_count(void);
-size_t lt_live_memory(void); /* bytes the table occupies */
-
 /* fork: take every stripe in prepare, release in parent, re-create in child. */
 void lt_live_lock_all(void);
 void lt_live_unlock_all(void);
