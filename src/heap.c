@@ -66,32 +66,33 @@ static bool is_sampled(size_t size)
     return true;
 }
 
-static __attribute__((noinline)) void weigh_sampled(size_t size, int64_t *objects,
-                                                    int64_t *bytes)
+/* What a block counts for: objects in LT_OBJ_ONE units, and bytes. */
+struct weight {
+    int64_t objects, bytes;
+};
+
+static __attribute__((noinline)) struct weight weigh_sampled(size_t size)
 {
     double w = 1.0 / lt_one_minus_exp_neg((double)size / sample_rate);
-    *objects = (int64_t)(w * LT_OBJ_ONE + 0.5); /* positive: rounded to nearest */
-    *bytes = (int64_t)(w * (double)size + 0.5);
+    return (struct weight){(int64_t)(w * LT_OBJ_ONE + 0.5), /* positive: rounded to nearest */
+                           (int64_t)(w * (double)size + 0.5)};
 }
 
 /* The weight is a function of the size alone, so a free subtracts exactly
- * what the allocation added. Inlined: exact mode's answer is two stores. */
-static inline __attribute__((always_inline)) void weigh(size_t size, int64_t *objects,
-                                                         int64_t *bytes)
+ * what the allocation added. Inlined, and returned in registers: exact
+ * mode's answer is the size. */
+static inline __attribute__((always_inline)) struct weight weigh(size_t size)
 {
-    if (sample_rate != 0) {
-        weigh_sampled(size, objects, bytes);
-        return;
-    }
-    *objects = LT_OBJ_ONE;
-    *bytes = (int64_t)size;
+    if (sample_rate != 0)
+        return weigh_sampled(size);
+    return (struct weight){LT_OBJ_ONE, (int64_t)size};
 }
 
-static LT_HOT void count_free(struct lt_live_rec rec)
+/* Inlined into the free path, which it ends. */
+static inline __attribute__((always_inline)) void count_free(struct lt_live_rec rec)
 {
-    int64_t objects, bytes;
-    weigh(rec.size, &objects, &bytes);
-    lt_stack_sub_hooked(lt_stacks_get(rec.stack), objects, bytes);
+    struct weight w = weigh(rec.size);
+    lt_stack_sub_hooked(lt_stacks_get(rec.stack), w.objects, w.bytes);
 }
 
 LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
@@ -111,9 +112,8 @@ LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
     case LT_LIVE_ADDED:
         break;
     }
-    int64_t objects, bytes;
-    weigh(rec.size, &objects, &bytes);
-    lt_stack_add_hooked(lt_stacks_get(rec.stack), objects, bytes);
+    struct weight w = weigh(rec.size);
+    lt_stack_add_hooked(lt_stacks_get(rec.stack), w.objects, w.bytes);
 }
 
 LT_HOT void lt_heap_untrack(void *p)
