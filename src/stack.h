@@ -83,9 +83,11 @@ uint32_t lt_stack_capture_id_slow(uintptr_t *frames, int max, uint64_t hash, int
 static inline __attribute__((always_inline)) uint32_t
 lt_stack_capture_id(int max, unsigned tag, const void *hook_frame)
 {
+    uint32_t id = lt_walk_known(hook_frame, max, tag);
+    if (__builtin_expect(id != 0, 1))
+        return id;
     uintptr_t frames[LT_DEPTH_MAX];
     uint64_t hash;
-    uint32_t id;
     int n = lt_walk_memo(frames, max, &hash, hook_frame, tag, &id);
     if (__builtin_expect(n == LT_WALK_KNOWN, 1))
         return id;

@@ -426,11 +426,11 @@ _Static_assert(PATH_SETS == 1 << 3, "path_set takes the top 3 bits");
  * captures, the count varying from path to path). */
 static inline bool checks_hold(uintptr_t sp, const uint32_t *at, const uintptr_t *word, unsigned n)
 {
-    for (unsigned i = 0; i < n; i += 4) {
-        uintptr_t differ = (*(const uintptr_t *)(sp + at[i]) ^ word[i]) |
-                           (*(const uintptr_t *)(sp + at[i + 1]) ^ word[i + 1]) |
-                           (*(const uintptr_t *)(sp + at[i + 2]) ^ word[i + 2]) |
-                           (*(const uintptr_t *)(sp + at[i + 3]) ^ word[i + 3]);
+    for (const uint32_t *end = at + n; at < end; at += 4, word += 4) {
+        uintptr_t differ = (*(const uintptr_t *)(sp + at[0]) ^ word[0]) |
+                           (*(const uintptr_t *)(sp + at[1]) ^ word[1]) |
+                           (*(const uintptr_t *)(sp + at[2]) ^ word[2]) |
+                           (*(const uintptr_t *)(sp + at[3]) ^ word[3]);
         if (differ)
             return false;
     }
@@ -439,8 +439,9 @@ static inline bool checks_hold(uintptr_t sp, const uint32_t *at, const uintptr_t
 
 /* The id of the stack from this start, if a path from it and the base are
  * as recorded; 0 else. */
-static inline uint32_t path_find(const struct memos *m, unsigned set, const struct base *b,
-                                 uintptr_t ip, uintptr_t sp, uintptr_t bp, uint32_t shape)
+static inline __attribute__((always_inline)) uint32_t
+path_find(const struct memos *m, unsigned set, const struct base *b, uintptr_t ip, uintptr_t sp,
+          uintptr_t bp, uint32_t shape)
 {
     if (b->sp == 0)
         return 0;
@@ -833,6 +834,21 @@ static void path_publish(uint32_t id)
     p->sp = path_pending.sp; /* last: the path is whole */
 }
 
+/* The id a path from this start gives, under the rules of the base's
+ * generation, or 0. */
+static inline __attribute__((always_inline)) uint32_t
+known_path(const struct memos *m, const struct base *b, struct walk_start start, uint32_t shape)
+{
+    uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
+    if (lt_unlikely(b->generation != generation))
+        return 0;
+    uint32_t known =
+        path_find(m, path_set(start.ip, start.sp), b, start.ip, start.sp, start.bp, shape);
+    if (atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
+        return 0; /* a library went away meanwhile */
+    return known;
+}
+
 LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame,
                         unsigned tag, uint32_t *id)
 {
@@ -847,10 +863,7 @@ LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *
     struct base *b = &thread_base;
     unsigned set = path_set(ip, sp);
     uint32_t shape = memo_shape(0, max, tag);
-    uint32_t generation = atomic_load_explicit(&lt_cfi_generation, memory_order_acquire);
-    uint32_t known = b->generation == generation ? path_find(m, set, b, ip, sp, bp, shape) : 0;
-    if (known && atomic_load_explicit(&lt_cfi_generation, memory_order_acquire) != generation)
-        known = 0; /* a library went away meanwhile */
+    uint32_t known = known_path(m, b, start, shape);
     if (lt_likely(known) && !lt_stack_checking) {
         count_join(b);
         *id = known;
@@ -876,6 +889,18 @@ LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *
             path_publish(memo_id);
     }
     return n;
+}
+
+LT_HOT uint32_t lt_walk_known(const void *hook_frame, int max, unsigned tag)
+{
+    struct memos *m = thread_memos;
+    if (lt_unlikely((uintptr_t)m <= (uintptr_t)MEMOS_NONE || !hook_frame || lt_stack_checking))
+        return 0;
+    struct base *b = &thread_base;
+    uint32_t known = known_path(m, b, start_at(hook_frame), memo_shape(0, max, tag));
+    if (lt_likely(known))
+        count_join(b);
+    return known;
 }
 
 void lt_walk_memo_keep(const uintptr_t *frames, unsigned tag, uint32_t id)

@@ -39,6 +39,12 @@ int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *hook_fr
                  unsigned tag, uint32_t *id);
 void lt_walk_memo_keep(const uintptr_t *frames, unsigned tag, uint32_t id);
 
+/* Most captures of the heap hooks: the id a recorded path from the hook's
+ * caller gives (walk.c), or 0 (then lt_walk_memo). A function of few
+ * arguments and no call, so that it keeps its values in registers; 0
+ * always with LEAKTRACE_UNWIND_CHECK. */
+uint32_t lt_walk_known(const void *hook_frame, int max, unsigned tag);
+
 /* The walk on the alternate signal stack the thread is running on, bounded
  * by it: the frames up to the first it cannot follow (the signal frame, or
  * one whose rule is not cached yet), so a handler's allocations keep at
