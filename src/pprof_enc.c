@@ -235,12 +235,24 @@ void lt_pprof_function(struct lt_pprof *e, uint64_t id, const char *name,
     put_message(&e->out, PROFILE_FUNCTION, b);
 }
 
+/* deflate's window: no larger than the input, whose matches it holds all
+ * of (9 to 15 bits); its hash table (memLevel) in proportion. zlib's
+ * default, 15 and 8, takes 256 KiB, most of a small program's snapshot. */
+static int window_bits_for(size_t len)
+{
+    int bits = 9;
+    while (bits < 15 && ((size_t)1 << bits) < len)
+        bits++;
+    return bits;
+}
+
 static bool gzip(const struct lt_buf *in, struct lt_buf *out)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    /* windowBits 15 + 16: a gzip wrapper, as pprof expects */
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    int bits = window_bits_for(in->len);
+    /* windowBits + 16: a gzip wrapper, as pprof expects */
+    if (deflateInit2(&z, 6, Z_DEFLATED, bits + 16, bits - 7, Z_DEFAULT_STRATEGY) != Z_OK)
         return false;
     out->len = 0;
     bool ok = reserve(out, deflateBound(&z, in->len) + 64);
