@@ -55,17 +55,22 @@ LT_EXPORT LT_HOT void *malloc(size_t n)
     return malloc_tracked(n);
 }
 
+static LT_HOT __attribute__((noinline)) void *calloc_tracked(size_t n, size_t m, size_t total)
+{
+    if (!lt_hook_enter())
+        return lt_raw_calloc(n, m);
+    void *p = tracked(lt_real.calloc(n, m), total);
+    lt_hook_leave();
+    return p;
+}
+
 LT_EXPORT LT_HOT void *calloc(size_t n, size_t m)
 {
     size_t total;
     bool overflow = __builtin_mul_overflow(n, m, &total); /* the real calloc fails then */
     if (lt_heap_sampling && !overflow && lt_heap_unsampled(total))
         return lt_real.calloc(n, m);
-    if (!lt_hook_enter())
-        return lt_raw_calloc(n, m);
-    void *p = tracked(lt_real.calloc(n, m), total);
-    lt_hook_leave();
-    return p;
+    return calloc_tracked(n, m, total);
 }
 
 static LT_HOT __attribute__((noinline)) void free_tracked(void *p)
