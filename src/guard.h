@@ -15,10 +15,10 @@ extern __thread int lt_guard_flag __attribute__((tls_model("initial-exec")));
 /* The frame address of the hook that set LT_GUARD_HOOK (hooks_jump.c). */
 extern __thread uintptr_t lt_guard_frame __attribute__((tls_model("initial-exec")));
 /* The tracer's locks the thread holds now, so that a jump out of a hook
- * (hooks_jump.c) can let go of them: a live-table stripe, the stack
- * table's insert lock, the capture gate, the rule reader's lock. */
+ * (hooks_jump.c) can let go of them: the stack table's insert lock, the
+ * capture gate, the rule reader's lock. (A live-table stripe's lock holds
+ * the address of the thread's lt_held: live.c finds it by that.) */
 struct lt_held {
-    void *stripe;
     bool insert_lock, gate, rule_lock;
 };
 extern __thread struct lt_held lt_held __attribute__((tls_model("initial-exec")));

@@ -60,8 +60,7 @@ static void leave_abandoned_hook(const struct __jmp_buf_tag *env)
     uintptr_t target = jump_target_sp(env);
     if (target <= lt_guard_frame || !lt_walk_on_thread_stack(target))
         return; /* it stays inside the hook (a handler's own jump) */
-    if (lt_held.stripe)
-        lt_live_release_abandoned(lt_held.stripe);
+    lt_live_release_abandoned();
     if (lt_held.insert_lock)
         lt_stacks_release_abandoned();
     if (lt_held.gate)

@@ -101,7 +101,8 @@ static void wait_a_little(unsigned spins)
 }
 
 /* The holder's mark: its thread's lt_held, unique among live threads, so
- * that a lock a jump abandoned (hooks_jump.c) is let go only by its holder. */
+ * that the locks a jump abandoned (hooks_jump.c) are found by their owner
+ * and let go only by their holder. */
 static inline uintptr_t lock_token(void)
 {
     return (uintptr_t)&lt_held;
@@ -123,13 +124,11 @@ static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe 
     } while (!stripe_try_lock(s, me));
 }
 
-/* lt_held.stripe is set first, and cleared after: a jump at any point
- * finds the stripe if this thread may hold it. False when another thread
- * holds it: the hot paths then go on in a function of their own (which
- * waits), so that theirs make no call and keep no register across one. */
+/* False when another thread holds it: the hot paths then go on in a
+ * function of their own (which waits), so that theirs make no call and
+ * keep no register across one. */
 static inline bool stripe_lock_at_once(struct stripe *s)
 {
-    lt_held.stripe = s;
     return stripe_try_lock(s, lock_token());
 }
 
@@ -142,21 +141,20 @@ static inline void stripe_lock(struct stripe *s)
 static void stripe_unlock(struct stripe *s)
 {
     atomic_store_explicit(&s->owner, 0, memory_order_release);
-    lt_held.stripe = NULL;
 }
 
 /* A jump left the table's operation half done (an entry stored without its
  * control byte, or a slot marked without its growth count): at worst a free
- * goes unseen or the table grows a little early; not a lock held for good. Let go only if this
- * thread holds it (the jump may have come before it took it, or after it
- * let go). */
-void lt_live_release_abandoned(void *stripe)
+ * goes unseen or the table grows a little early; not a lock held for good.
+ * The stripe it held is the one whose owner is this thread's mark: found
+ * by looking at them all (rare enough), where remembering it in the
+ * thread's lt_held cost every insert and remove two stores. */
+void lt_live_release_abandoned(void)
 {
-    struct stripe *s = stripe;
     uintptr_t me = lock_token();
-    atomic_compare_exchange_strong_explicit(&s->owner, &me, 0, memory_order_release,
-                                            memory_order_relaxed);
-    lt_held.stripe = NULL;
+    for (uint32_t i = 0; i < STRIPES; i++)
+        if (atomic_load_explicit(&stripes[i].owner, memory_order_relaxed) == me)
+            atomic_store_explicit(&stripes[i].owner, 0, memory_order_release);
 }
 
 /* Sampling mode only: a counting filter in front of the table (live.h).

@@ -55,9 +55,9 @@ static inline bool lt_live_may_hold(const void *p)
     return atomic_load_explicit(lt_live_filter_slot(p), memory_order_relaxed) != 0;
 }
 
-/* A jump out of a hook (hooks_jump.c) abandoned an operation on this stripe
- * (lt_held.stripe): lets go of its lock. */
-void lt_live_release_abandoned(void *stripe);
+/* A jump out of a hook (hooks_jump.c) abandoned an operation on the table:
+ * lets go of the stripe lock the thread holds, if any. */
+void lt_live_release_abandoned(void);
 
 /* fork: take every stripe in prepare, release in parent, re-create in child. */
 void lt_live_lock_all(void);
