@@ -31,11 +31,12 @@
  * A stack to be interned (the heap hooks') needs its id, not its frames.
  * Two memos per thread give it sooner (below): a path from the hook's
  * caller to the base, whose stack words are checked as the base's are,
- * gives the id without a frame stepped (perl: 93% of captures, about 110
- * instructions with both checks); else a walk that joins the base after
+ * gives the id without a frame stepped (lt_walk_known; perl: 99% of
+ * captures, about 180 instructions with the lookup of the path among its
+ * set's and some 11 words checked); else a walk that joins the base after
  * stepping frames the base's memo knows needs neither the replay nor the
  * table's lookup. Perl's captures: 420 instructions each before either,
- * 230 on average with both.
+ * about 190 on average with both.
  */
 #define _GNU_SOURCE
 #include "walk.h"
@@ -351,8 +352,8 @@ static inline void note_bp_read(struct recorder *rec, uintptr_t bp)
  * same start, finding the same words, steps the same frames to the same
  * join with the base: a path records those words and the stack's id, and a
  * capture whose start, path words and base words are all as recorded takes
- * the id without stepping a frame (perl: 93% of captures; 110 instructions
- * instead of 400). Per thread; a set of PATH_WAYS by the start, as
+ * the id without stepping a frame (perl: 99% of captures). Per thread; a
+ * set of PATH_WAYS by the start, as
  * one start often has several paths (a malloc wrapper's, one a caller at
  * that depth), told apart by their words. Recorded by the walk that
  * missed (its reads, a few instructions each), valid for the base's epoch. */
