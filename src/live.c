@@ -304,13 +304,17 @@ static void put(struct stripe *s, uint32_t i, struct entry e, uint64_t h)
     s->ctrl[i] = tag_of(h); /* last: a jump out of the hook leaves no half entry */
 }
 
-/* A removed slot is marked empty when its group has an empty slot: no
- * probe passes a group with one, so none needs to pass this one. */
-static void take(struct stripe *s, uint32_t i, bool group_has_empty, struct lt_live_rec *out)
+/* Removes p, found at slot i. The slot is marked empty when its group has
+ * an empty slot: no probe passes a group with one, so none needs to pass
+ * this one. */
+static void take(struct stripe *s, uint32_t i, bool group_has_empty, const void *p,
+                 struct lt_live_rec *out)
 {
     *out = unpack(s->slots[i].meta);
     s->ctrl[i] = group_has_empty ? CTRL_EMPTY : CTRL_DELETED;
     s->growth_left += group_has_empty;
+    if (filtering)
+        filter_remove(p);
 }
 
 /* Slots a table of cap may fill (entries and deleted marks) before it
@@ -449,10 +453,8 @@ LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
     uint32_t empty = group_match(ctrl, CTRL_EMPTY);
     if (lt_unlikely(group_match(ctrl, tag_of(h)) != 0 || empty == 0))
         return insert_probing(s, p, h, rec, stale);
-    uint32_t j = (uint32_t)__builtin_ctz(group_free(ctrl));
-    s->growth_left -= (empty >> j) & 1;
-    s->slots[g + j] = (struct entry){(uintptr_t)p, pack(rec)};
-    s->ctrl[g + j] = tag_of(h); /* last: a jump out of the hook leaves no half entry */
+    put(s, g + (uint32_t)__builtin_ctz(group_free(ctrl)), (struct entry){(uintptr_t)p, pack(rec)},
+        h);
     if (filtering)
         filter_add(p);
     stripe_unlock(s);
@@ -467,11 +469,8 @@ static __attribute__((noinline)) bool remove_probing(struct stripe *s, const voi
     struct probe found = {.at = -1};
     if (s->cap)
         found = find(s, (uintptr_t)p, h);
-    if (found.at >= 0) {
-        take(s, (uint32_t)found.at, found.group_has_empty, out);
-        if (filtering)
-            filter_remove(p);
-    }
+    if (found.at >= 0)
+        take(s, (uint32_t)found.at, found.group_has_empty, p, out);
     stripe_unlock(s);
     return found.at >= 0;
 }
@@ -501,9 +500,7 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
     for (uint32_t m = group_match(ctrl, tag_of(h)); m; m &= m - 1) {
         uint32_t i = g + (uint32_t)__builtin_ctz(m);
         if (lt_likely(s->slots[i].ptr == (uintptr_t)p)) {
-            take(s, i, group_match(ctrl, CTRL_EMPTY) != 0, out);
-            if (filtering)
-                filter_remove(p);
+            take(s, i, group_match(ctrl, CTRL_EMPTY) != 0, p, out);
             stripe_unlock(s);
             return true;
         }
