@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define DWARF_REG_RBP 6
@@ -95,6 +97,8 @@ struct object {
     Elf *elf;
     Dwarf_CFI *cfi;
     int fd;
+    void *mapped; /* the file's pages libelf mapped (elf_rawfile), or NULL */
+    size_t mapped_size;
 };
 
 #define MAX_OBJECTS 1024
@@ -190,6 +194,61 @@ static bool replaced_on_disk(const struct found *f, Elf *elf)
     return true;
 }
 
+/* Whether the line of /proc/self/maps in line[0..n) maps the file (dev,
+ * ino) from its start at base. */
+static bool maps_line_is(const char *line, size_t n, uintptr_t base, dev_t dev, ino_t ino)
+{
+    if (strtoul(line, NULL, 16) != base)
+        return false; /* most lines: the start ends at its '-', within the line */
+    char text[256];
+    n = n < sizeof text - 1 ? n : sizeof text - 1;
+    memcpy(text, line, n);
+    text[n] = 0;
+    unsigned long start, end, offset, ino_read;
+    unsigned major_read, minor_read;
+    return sscanf(text, "%lx-%lx %*s %lx %x:%x %lu", &start, &end, &offset, &major_read,
+                  &minor_read, &ino_read) == 6 &&
+           start == base && offset == 0 && ino_read == ino && major_read == major(dev) &&
+           minor_read == minor(dev);
+}
+
+/* True when base is where the file open at fd is mapped from its start:
+ * libelf's ELF_C_READ_MMAP mapped it, rather than reading it into the
+ * heap (which it does when mmap fails). Only then may its pages be given
+ * back (lt_cfi_release_pages). Read with read(), not stdio: this runs in
+ * a hook, maybe in a signal handler of the program. */
+static bool maps_file_at(const void *base, int fd)
+{
+    struct stat st;
+    int maps = fstat(fd, &st) == 0 ? open("/proc/self/maps", O_RDONLY | O_CLOEXEC) : -1;
+    if (maps < 0)
+        return false;
+    char buf[4096];
+    size_t have = 0;
+    bool found = false;
+    for (;;) {
+        ssize_t got = read(maps, buf + have, sizeof buf - have);
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+        size_t line = 0;
+        char *nl;
+        while (!found && (nl = memchr(buf + line, '\n', have - line))) {
+            size_t n = (size_t)(nl - buf) - line;
+            found = maps_line_is(buf + line, n, (uintptr_t)base, st.st_dev, st.st_ino);
+            line += n + 1;
+        }
+        if (found)
+            break;
+        memmove(buf, buf + line, have - line);
+        have -= line;
+        if (have == sizeof buf)
+            have = 0; /* a line longer than the buffer: not one of ours anyway */
+    }
+    close(maps);
+    return found;
+}
+
 /* Caller holds miss_lock. */
 static struct object *object_for(const struct found *f)
 {
@@ -199,7 +258,7 @@ static struct object *object_for(const struct found *f)
     if (object_count == MAX_OBJECTS || !lt_may_syscall()) /* under seccomp: no open */
         return NULL;
     struct object *o = &objects[object_count++];
-    *o = (struct object){f->bias, f->lo, f->hi, NULL, NULL, -1};
+    *o = (struct object){f->bias, f->lo, f->hi, NULL, NULL, -1, NULL, 0};
     elf_version(EV_CURRENT);
     o->fd = open(f->path, O_RDONLY | O_CLOEXEC);
     if (o->fd >= 0)
@@ -210,12 +269,21 @@ static struct object *object_for(const struct found *f)
         elf_end(o->elf);
         o->elf = NULL;
     }
+    if (o->elf) {
+        size_t size;
+        char *base = elf_rawfile(o->elf, &size);
+        if (base && maps_file_at(base, o->fd)) {
+            o->mapped = base;
+            o->mapped_size = size;
+        }
+    }
     if (o->fd >= 0)
         close(o->fd);
     o->fd = -1;
     if (o->elf && replaced_on_disk(f, o->elf)) {
-        elf_end(o->elf);
+        elf_end(o->elf); /* which unmaps the file: its range may be reused */
         o->elf = NULL;
+        o->mapped = NULL;
     }
     if (o->elf)
         o->cfi = dwarf_getcfi_elf(o->elf);
@@ -308,6 +376,17 @@ void lt_cfi_forget(void)
             close(objects[i].fd);
     }
     object_count = 0;
+    pthread_mutex_unlock(&miss_lock);
+}
+
+/* Only objects whose Elf is open: elf_end unmaps (lt_cfi_forget ends them
+ * all and empties the list). */
+void lt_cfi_release_pages(void)
+{
+    pthread_mutex_lock(&miss_lock);
+    for (int i = 0; i < object_count; i++)
+        if (objects[i].mapped)
+            madvise(objects[i].mapped, objects[i].mapped_size, MADV_DONTNEED);
     pthread_mutex_unlock(&miss_lock);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfi.h"
 #include "clock.h"
 #include "config.h"
 #include "fdtable.h"
@@ -255,6 +256,7 @@ static void release(struct builder *b)
 bool lt_profile_build(enum lt_profile_kind kind, const struct lt_profile_base *base,
                       const char *default_type, struct lt_buf *gz)
 {
+    lt_cfi_release_pages(); /* before symbolizing maps files of its own: the peak */
     struct builder *b = lt_raw_calloc(1, sizeof *b);
     if (!b)
         return false;
