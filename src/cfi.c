@@ -383,6 +383,8 @@ void lt_cfi_forget(void)
  * all and empties the list). */
 void lt_cfi_release_pages(void)
 {
+    if (!lt_may_syscall())
+        return; /* under seccomp, madvise may be what kills */
     pthread_mutex_lock(&miss_lock);
     for (int i = 0; i < object_count; i++)
         if (objects[i].mapped)
