@@ -888,12 +888,9 @@ LT_HOT int lt_walk_memo(uintptr_t *frames, int max, uint64_t *hash, const void *
     struct base *b = &thread_base;
     unsigned set = path_set(ip, sp);
     uint32_t shape = memo_shape(0, max, tag);
-    uint32_t known = known_path(m, b, start, shape);
-    if (lt_likely(known) && !lt_stack_checking) {
-        count_join(b);
-        *id = known;
-        return LT_WALK_KNOWN;
-    }
+    /* lt_walk_known found no path (it looks for none under the check, which
+     * compares what the path says with the walk) */
+    uint32_t known = lt_stack_checking ? known_path(m, b, start, shape) : 0;
     /* Walk, recording the path; with LEAKTRACE_UNWIND_CHECK, to the end
      * whatever the path or the memo knew, for the check to compare. */
     uint32_t memo_id = 0;

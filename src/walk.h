@@ -28,7 +28,8 @@ void lt_walk_init(uintptr_t own_start, uintptr_t own_end);
 #define LT_WALK_FOREIGN (-3)
 int lt_walk(uintptr_t *frames, int max, uint64_t *hash, const void *hook_frame);
 
-/* lt_walk for a stack about to be interned with tag: when the thread's
+/* lt_walk for a stack about to be interned with tag, once lt_walk_known
+ * (below) has found no path for it: when the thread's base's
  * memo (walk.c) knows its id, returns LT_WALK_KNOWN with the id in *id,
  * frames and hash unset; else as lt_walk (*id 0), and the caller interns
  * the frames and hands the id to lt_walk_memo_keep. With
