@@ -24,15 +24,21 @@
  * A stripe's first table is a small slice of a static array (a program
  * with few live blocks touches a few pages of it, not a page per stripe);
  * the larger ones are mmap'ed. None is taken from the real malloc, so no
- * allocator lock is ever taken while a stripe lock is held. */
+ * allocator lock is ever taken while a stripe lock is held.
+ *
+ * While one thread alone has used the table, it takes no stripe lock
+ * (solo mode, below): most programs never take one. */
 #define _GNU_SOURCE
 #include "live.h"
 
 #include <sched.h>
 #include <stdatomic.h>
+#include <linux/membarrier.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -124,17 +130,9 @@ static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe 
     } while (!stripe_try_lock(s, me));
 }
 
-/* False when another thread holds it: the hot paths then go on in a
- * function of their own (which waits), so that theirs make no call and
- * keep no register across one. */
-static inline bool stripe_lock_at_once(struct stripe *s)
-{
-    return stripe_try_lock(s, lock_token());
-}
-
 static inline void stripe_lock(struct stripe *s)
 {
-    if (__builtin_expect(!stripe_lock_at_once(s), 0))
+    if (__builtin_expect(!stripe_try_lock(s, lock_token()), 0))
         stripe_lock_contended(s, lock_token());
 }
 
@@ -143,15 +141,159 @@ static void stripe_unlock(struct stripe *s)
     atomic_store_explicit(&s->owner, 0, memory_order_release);
 }
 
+/* Solo mode: while one thread alone has used the table (perl, python3,
+ * bash, git, a single-threaded server: the tracer's own threads never do),
+ * it enters stripes without their locks. The locked compare-and-swap was a
+ * third of the time of an insert and a quarter of a remove's on perl (perf:
+ * it waits for the core's store buffer to drain, and the table's cache miss
+ * waits for it). The solo thread marks itself busy, then checks that it is
+ * still the solo thread: Dekker's exclusion, with the full barrier that
+ * the check needs after the mark paid by the other side, once. The first
+ * other thread to want the table ends solo mode for good: it says so
+ * (SOLO_SWITCHING), has the kernel put a full barrier on every thread of
+ * the process (membarrier; after it, the solo thread's busy mark is seen or
+ * its check sees the switch), waits until the solo thread is not busy, and
+ * from then on (SOLO_SHARED) every thread takes the stripes' locks. The
+ * asymmetric fence of userspace RCU and folly's asymmetric locks. A thread
+ * that may not make system calls (seccomp) never starts solo mode, and a
+ * filter's installation ends it first (lt_live_share). */
+#define SOLO_UNCLAIMED 0
+#define SOLO_SWITCHING 1
+#define SOLO_SHARED 2 /* any other value: the solo thread's lock_token() */
+
+/* A line of its own: the first tables' inserts would write it (read on
+ * every insert and remove). */
+static struct {
+    _Atomic uintptr_t owner;
+    _Atomic uintptr_t busy; /* the solo thread's token while it is inside; written by it only */
+    char line_end[64 - 2 * sizeof(uintptr_t)];
+} solo __attribute__((aligned(64)));
+
+/* How a hook entered a stripe, and so how it leaves. */
+enum entry_mode { ENTERED_LOCKED, ENTERED_ALONE, NOT_ENTERED };
+
+static bool membarrier_cmd(int cmd)
+{
+    return syscall(SYS_membarrier, cmd, 0, 0) == 0;
+}
+
+/* From unclaimed: this thread becomes the solo thread, if the kernel can
+ * give a later switch its barrier; else every thread locks. */
+static void solo_claim(uintptr_t me)
+{
+    uintptr_t unclaimed = SOLO_UNCLAIMED;
+    uintptr_t to = lt_may_syscall() && membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
+                       ? me
+                       : SOLO_SHARED;
+    atomic_compare_exchange_strong(&solo.owner, &unclaimed, to);
+}
+
+/* Ends the solo mode of owner (a thread, or no one yet). */
+static void solo_end(uintptr_t owner)
+{
+    if (owner == SOLO_UNCLAIMED) { /* no one is inside alone: nothing to wait for */
+        atomic_compare_exchange_strong(&solo.owner, &owner, SOLO_SHARED);
+        return;
+    }
+    if (!atomic_compare_exchange_strong(&solo.owner, &owner, SOLO_SWITCHING))
+        return;
+    if (!lt_may_syscall() || !membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED)) {
+        /* cannot be (registered when claimed, shared before any seccomp
+         * filter): a store leaves a store buffer within microseconds */
+        for (unsigned i = 0; i < 100000; i++)
+            lt_cpu_relax();
+    }
+    unsigned spins = 0;
+    while (atomic_load_explicit(&solo.busy, memory_order_acquire) != 0)
+        wait_a_little(spins++);
+    atomic_store_explicit(&solo.owner, SOLO_SHARED, memory_order_release);
+}
+
+/* Returns once the table's mode is settled for this thread: it is the solo
+ * thread, or every thread locks. */
+static void solo_settle(uintptr_t me)
+{
+    unsigned spins = 0;
+    for (;;) {
+        uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
+        if (owner == me || owner == SOLO_SHARED)
+            return;
+        if (owner == SOLO_SWITCHING)
+            wait_a_little(spins++);
+        else if (owner == SOLO_UNCLAIMED)
+            solo_claim(me);
+        else
+            solo_end(owner);
+    }
+}
+
+/* The hot paths' entry: alone (the solo thread), with s's lock taken at
+ * once, or not entered (a thread to settle, a lock another thread holds:
+ * stripe_enter_slowly). */
+static inline enum entry_mode stripe_enter(struct stripe *s)
+{
+    uintptr_t me = lock_token();
+    uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
+    if (lt_likely(owner == me)) {
+        atomic_store_explicit(&solo.busy, me, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst); /* the switcher's membarrier is the fence */
+        if (lt_likely(atomic_load_explicit(&solo.owner, memory_order_relaxed) == me))
+            return ENTERED_ALONE;
+        atomic_store_explicit(&solo.busy, 0, memory_order_release);
+        return NOT_ENTERED;
+    }
+    return owner == SOLO_SHARED && stripe_try_lock(s, me) ? ENTERED_LOCKED : NOT_ENTERED;
+}
+
+static __attribute__((noinline, cold)) enum entry_mode stripe_enter_slowly(struct stripe *s)
+{
+    uintptr_t me = lock_token();
+    for (;;) {
+        solo_settle(me);
+        enum entry_mode how = stripe_enter(s);
+        if (how != NOT_ENTERED)
+            return how;
+        if (atomic_load_explicit(&solo.owner, memory_order_acquire) == SOLO_SHARED) {
+            stripe_lock_contended(s, me);
+            return ENTERED_LOCKED;
+        }
+    }
+}
+
+static inline void stripe_leave(struct stripe *s, enum entry_mode how)
+{
+    if (how == ENTERED_ALONE)
+        atomic_store_explicit(&solo.busy, 0, memory_order_release);
+    else
+        stripe_unlock(s);
+}
+
+void lt_live_share(void)
+{
+    unsigned spins = 0;
+    for (;;) {
+        uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
+        if (owner == SOLO_SHARED)
+            return;
+        if (owner == SOLO_SWITCHING)
+            wait_a_little(spins++);
+        else
+            solo_end(owner);
+    }
+}
+
 /* A jump left the table's operation half done (an entry stored without its
  * control byte, or a slot marked without its growth count): at worst a free
- * goes unseen or the table grows a little early; not a lock held for good.
+ * goes unseen or the table grows a little early; not a lock held for good,
+ * nor a busy mark a thread ending solo mode would wait on for good.
  * The stripe it held is the one whose owner is this thread's mark: found
  * by looking at them all (rare enough), where remembering it in the
  * thread's lt_held cost every insert and remove two stores. */
 void lt_live_release_abandoned(void)
 {
     uintptr_t me = lock_token();
+    if (atomic_load_explicit(&solo.busy, memory_order_relaxed) == me) /* solo, or being ended */
+        atomic_store_explicit(&solo.busy, 0, memory_order_release);
     for (uint32_t i = 0; i < STRIPES; i++)
         if (atomic_load_explicit(&stripes[i].owner, memory_order_relaxed) == me)
             atomic_store_explicit(&stripes[i].owner, 0, memory_order_release);
@@ -307,7 +449,8 @@ static void put(struct stripe *s, uint32_t i, struct entry e, uint64_t h)
 /* Removes p, found at slot i. The slot is marked empty when its group has
  * an empty slot: no probe passes a group with one, so none needs to pass
  * this one. */
-static void take(struct stripe *s, uint32_t i, bool group_has_empty, const void *p,
+static inline __attribute__((always_inline)) void
+take(struct stripe *s, uint32_t i, bool group_has_empty, const void *p,
                  struct lt_live_rec *out)
 {
     *out = unpack(s->slots[i].meta);
@@ -402,12 +545,12 @@ void lt_live_init(bool sampled)
     filtering = sampled;
 }
 
-/* An insert its home group alone cannot settle (s locked): p may be in the
+/* An insert its home group alone cannot settle (s entered): p may be in the
  * table already (a tag there matched, or the group is full), or the table
- * must grow. Unlocks s. */
+ * must grow. Leaves s. */
 static __attribute__((noinline)) enum lt_live_result
-insert_probing(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
-               struct lt_live_rec *stale)
+insert_probing(struct stripe *s, const void *p, uint64_t h, uint64_t meta,
+               struct lt_live_rec *stale, enum entry_mode how)
 {
     enum lt_live_result result = LT_LIVE_ADDED;
     struct probe found = {.at = -1, .free_at = UINT32_MAX};
@@ -415,16 +558,16 @@ insert_probing(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec r
         found = find(s, (uintptr_t)p, h);
     if (found.at >= 0) {
         *stale = unpack(s->slots[found.at].meta);
-        s->slots[found.at].meta = pack(rec);
+        s->slots[found.at].meta = meta;
         result = LT_LIVE_REPLACED;
     } else if (s->growth_left == 0 && !rebuild(s, h, &found)) {
         result = LT_LIVE_FULL;
     } else {
-        put(s, found.free_at, (struct entry){(uintptr_t)p, pack(rec)}, h);
+        put(s, found.free_at, (struct entry){(uintptr_t)p, meta}, h);
         if (filtering)
             filter_add(p);
     }
-    stripe_unlock(s);
+    stripe_leave(s, how);
     return result;
 }
 
@@ -432,67 +575,73 @@ static __attribute__((noinline)) enum lt_live_result
 insert_contended(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
                  struct lt_live_rec *stale)
 {
-    stripe_lock_contended(s, lock_token());
-    return insert_probing(s, p, h, rec, stale);
+    return insert_probing(s, p, h, pack(rec), stale, stripe_enter_slowly(s));
 }
 
 /* Most inserts: no tag in p's home group matches (so p is not there) and
  * the group has an empty slot (so no probe for p goes further): p is not
  * in the table, and goes in the group's first free slot. */
+static inline __attribute__((always_inline)) enum lt_live_result
+insert_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
+               struct lt_live_rec *stale, enum entry_mode how)
+{
+    if (lt_unlikely(s->growth_left == 0)) /* also a stripe with no table yet */
+        return insert_probing(s, p, h, pack(rec), stale, how);
+    uint32_t g = home_group(h, s->cap) * GROUP;
+    const uint8_t *ctrl = s->ctrl + g;
+    uint32_t empty = group_match(ctrl, CTRL_EMPTY);
+    if (lt_unlikely(group_match(ctrl, tag_of(h)) != 0 || empty == 0))
+        return insert_probing(s, p, h, pack(rec), stale, how);
+    put(s, g + (uint32_t)__builtin_ctz(group_free(ctrl)), (struct entry){(uintptr_t)p, pack(rec)},
+        h);
+    if (filtering)
+        filter_add(p);
+    stripe_leave(s, how);
+    return LT_LIVE_ADDED;
+}
+
+/* Each way of entering has its own copy of the fast path (how a constant
+ * in it): with how kept in a register the path saved two more. */
 LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
                                           struct lt_live_rec *stale)
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
     struct stripe *s = stripe_of((uintptr_t)p, h);
-    if (lt_unlikely(!stripe_lock_at_once(s)))
-        return insert_contended(s, p, h, rec, stale);
-    if (lt_unlikely(s->growth_left == 0)) /* also a stripe with no table yet */
-        return insert_probing(s, p, h, rec, stale);
-    uint32_t g = home_group(h, s->cap) * GROUP;
-    const uint8_t *ctrl = s->ctrl + g;
-    uint32_t empty = group_match(ctrl, CTRL_EMPTY);
-    if (lt_unlikely(group_match(ctrl, tag_of(h)) != 0 || empty == 0))
-        return insert_probing(s, p, h, rec, stale);
-    put(s, g + (uint32_t)__builtin_ctz(group_free(ctrl)), (struct entry){(uintptr_t)p, pack(rec)},
-        h);
-    if (filtering)
-        filter_add(p);
-    stripe_unlock(s);
-    return LT_LIVE_ADDED;
+    enum entry_mode how = stripe_enter(s);
+    if (lt_likely(how == ENTERED_ALONE))
+        return insert_entered(s, p, h, rec, stale, ENTERED_ALONE);
+    if (lt_likely(how == ENTERED_LOCKED))
+        return insert_entered(s, p, h, rec, stale, ENTERED_LOCKED);
+    return insert_contended(s, p, h, rec, stale);
 }
 
 /* A remove whose home group neither holds p nor ends its probe (s
- * locked). Unlocks s. */
+ * entered). Leaves s. */
 static __attribute__((noinline)) bool remove_probing(struct stripe *s, const void *p, uint64_t h,
-                                                     struct lt_live_rec *out)
+                                                     struct lt_live_rec *out, enum entry_mode how)
 {
     struct probe found = {.at = -1};
     if (s->cap)
         found = find(s, (uintptr_t)p, h);
     if (found.at >= 0)
         take(s, (uint32_t)found.at, found.group_has_empty, p, out);
-    stripe_unlock(s);
+    stripe_leave(s, how);
     return found.at >= 0;
 }
 
 static __attribute__((noinline)) bool remove_contended(struct stripe *s, const void *p,
                                                        uint64_t h, struct lt_live_rec *out)
 {
-    stripe_lock_contended(s, lock_token());
-    return remove_probing(s, p, h, out);
+    return remove_probing(s, p, h, out, stripe_enter_slowly(s));
 }
 
 /* Most removes find p in its home group. */
-LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
+static inline __attribute__((always_inline)) bool
+remove_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec *out,
+               enum entry_mode how)
 {
-    uint64_t h = lt_live_hash((uintptr_t)p);
-    if (filtering && !lt_live_may_hold(p))
-        return false; /* never sampled: no lock taken */
-    struct stripe *s = stripe_of((uintptr_t)p, h);
-    if (lt_unlikely(!stripe_lock_at_once(s)))
-        return remove_contended(s, p, h, out);
     if (lt_unlikely(!s->cap)) {
-        stripe_unlock(s);
+        stripe_leave(s, how);
         return false;
     }
     uint32_t g = home_group(h, s->cap) * GROUP;
@@ -501,19 +650,36 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
         uint32_t i = g + (uint32_t)__builtin_ctz(m);
         if (lt_likely(s->slots[i].ptr == (uintptr_t)p)) {
             take(s, i, group_match(ctrl, CTRL_EMPTY) != 0, p, out);
-            stripe_unlock(s);
+            stripe_leave(s, how);
             return true;
         }
     }
     if (lt_likely(group_match(ctrl, CTRL_EMPTY))) {
-        stripe_unlock(s);
+        stripe_leave(s, how);
         return false; /* p's probe ends here */
     }
-    return remove_probing(s, p, h, out);
+    return remove_probing(s, p, h, out, how);
 }
 
+LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
+{
+    uint64_t h = lt_live_hash((uintptr_t)p);
+    if (filtering && !lt_live_may_hold(p))
+        return false; /* never sampled: no lock taken */
+    struct stripe *s = stripe_of((uintptr_t)p, h);
+    enum entry_mode how = stripe_enter(s);
+    if (lt_likely(how == ENTERED_ALONE))
+        return remove_entered(s, p, h, out, ENTERED_ALONE);
+    if (lt_likely(how == ENTERED_LOCKED))
+        return remove_entered(s, p, h, out, ENTERED_LOCKED);
+    return remove_contended(s, p, h, out);
+}
+
+/* The forking thread settles first: were another thread solo, it could
+ * change the table during the fork without a lock. */
 void lt_live_lock_all(void)
 {
+    solo_settle(lock_token());
     for (uint32_t i = 0; i < STRIPES; i++)
         stripe_lock(&stripes[i]);
 }
@@ -524,8 +690,11 @@ void lt_live_unlock_all(void)
         stripe_unlock(&stripes[i]);
 }
 
-void lt_live_reinit_locks(void)
+/* The child's one thread: unlocked stripes, and a solo mode to claim
+ * again (a membarrier registration is the parent's, not inherited). */
+void lt_live_after_fork_child(void)
 {
-    for (uint32_t i = 0; i < STRIPES; i++)
-        atomic_store_explicit(&stripes[i].owner, 0, memory_order_relaxed);
+    lt_live_unlock_all();
+    atomic_store_explicit(&solo.busy, 0, memory_order_relaxed);
+    atomic_store_explicit(&solo.owner, SOLO_UNCLAIMED, memory_order_release);
 }

@@ -1,5 +1,6 @@
 /* The live table: every tracked block, pointer -> (size, stack id).
- * Lock-striped open addressing, 16 bytes an entry. */
+ * Lock-striped open addressing, 16 bytes an entry; no lock taken while a
+ * single thread uses it. */
 #ifndef LT_LIVE_H
 #define LT_LIVE_H
 
@@ -59,9 +60,14 @@ static inline bool lt_live_may_hold(const void *p)
  * lets go of the stripe lock the thread holds, if any. */
 void lt_live_release_abandoned(void);
 
-/* fork: take every stripe in prepare, release in parent, re-create in child. */
+/* fork: take every stripe in prepare, release in the parent, reset in the
+ * child. */
 void lt_live_lock_all(void);
 void lt_live_unlock_all(void);
-void lt_live_reinit_locks(void);
+void lt_live_after_fork_child(void);
+
+/* Ends solo mode (live.c) for good: before a seccomp filter, which may
+ * forbid the system call that ending it later takes. */
+void lt_live_share(void);
 
 #endif

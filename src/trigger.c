@@ -524,9 +524,11 @@ void lt_trigger_before_sandbox(int scope)
     if (scope <= sandbox_before_call)
         return;
     /* What a confined thread could not do later: open every loaded object's
-     * unwind rules, learn this thread's stack bounds. */
+     * unwind rules, learn this thread's stack bounds, end the live table's
+     * solo mode (membarrier). */
     lt_cfi_open_all();
     lt_walk_learn_bounds();
+    lt_live_share();
     if (scope == LT_SANDBOX_THREADS) {
         /* the exit snapshot needs the thread, signal and interval or not */
         if (!wake_ready && open_wake())
@@ -611,7 +613,7 @@ static void after_fork_child(void)
         return;
     }
     bool entered = lt_guard_enter();
-    lt_live_unlock_all();
+    lt_live_after_fork_child();
     lt_stacks_reinit_lock(); /* error-checking: the child's thread has another id than its locker */
     lt_cfi_unlock();
     for (int i = 0; i < GATE_SHARDS; i++)

@@ -2,10 +2,13 @@
  * interrupted: most often a malloc or free, so out of the tracer's hook.
  * jump_out_of_malloc JUMPS LEAK_SIZE: loops malloc+free through 50 frames
  * until JUMPS jumps happened (an interval timer of 1 ms), then leaks one
- * block of LEAK_SIZE bytes in leak_after_jumps and prints "done". Before,
- * the first jump out of a hook left the tracer's guard set: nothing of the
- * thread was recorded after it. */
+ * block of LEAK_SIZE bytes in leak_after_jumps, another in a second thread
+ * (leak_in_second_thread: its first malloc ends the live table's solo mode),
+ * and prints "done".
+ * Before, the first jump out of a hook left the tracer's guard set: nothing
+ * of the thread was recorded after it. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +40,12 @@ __attribute__((noinline)) void leak_after_jumps(size_t n)
     (void)p;
 }
 
+__attribute__((noinline)) void *leak_in_second_thread(void *n)
+{
+    leak_after_jumps((size_t)n);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -61,6 +70,10 @@ int main(int argc, char **argv)
     }
     setitimer(ITIMER_REAL, &off, NULL);
     leak_after_jumps(size);
+    pthread_t second;
+    if (pthread_create(&second, NULL, leak_in_second_thread, (void *)size) ||
+        pthread_join(second, NULL))
+        return 1;
     printf("done\n");
     return 0;
 }
