@@ -36,6 +36,7 @@
 #include <linux/membarrier.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,13 +144,15 @@ static void stripe_unlock(struct stripe *s)
 
 /* Solo mode: while one thread alone has used the table (perl, python3,
  * bash, git, a single-threaded server: the tracer's own threads never do),
- * it enters stripes without their locks. The locked compare-and-swap was a
- * third of the time of an insert and a quarter of a remove's on perl (perf:
- * it waits for the core's store buffer to drain, and the table's cache miss
- * waits for it). The solo thread marks itself busy, then checks that it is
- * still the solo thread: Dekker's exclusion, with the full barrier that
- * the check needs after the mark paid by the other side, once. The first
- * other thread to want the table ends solo mode for good: it says so
+ * it enters stripes without their locks. perf put a third of an insert's
+ * samples and a quarter of a remove's on the locked compare-and-swap (it
+ * waits for the core's store buffer to drain; the table's cache misses wait
+ * for it); without it perl took 1.6% less CPU time (paired runs): the
+ * misses hid most of what the lock cost. The solo thread marks itself
+ * busy, then checks that it is still the solo thread: Dekker's exclusion,
+ * with the full barrier that the check needs after the mark paid by the
+ * other side, once. The first other thread to want the table ends solo
+ * mode for good: it says so
  * (SOLO_SWITCHING), has the kernel put a full barrier on every thread of
  * the process (membarrier; after it, the solo thread's busy mark is seen or
  * its check sees the switch), waits until the solo thread is not busy, and
@@ -172,20 +175,29 @@ static struct {
 /* How a hook entered a stripe, and so how it leaves. */
 enum entry_mode { ENTERED_LOCKED, ENTERED_ALONE, NOT_ENTERED };
 
+/* Whether the kernel will give a switch its barrier: the process registered
+ * for membarrier while it had a single thread. Registering costs 3 us then,
+ * 13 ms (an RCU grace period) once a process has two threads. */
+static bool solo_possible;
+
 static bool membarrier_cmd(int cmd)
 {
     return syscall(SYS_membarrier, cmd, 0, 0) == 0;
 }
 
-/* From unclaimed: this thread becomes the solo thread, if the kernel can
- * give a later switch its barrier; else every thread locks. */
+/* At start-up and in a fork child, single-threaded. */
+static void solo_prepare(bool single_threaded)
+{
+    solo_possible = single_threaded && lt_may_syscall() &&
+                    membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+}
+
+/* From unclaimed: this thread becomes the solo thread if a later switch can
+ * have its barrier; else every thread locks. */
 static void solo_claim(uintptr_t me)
 {
     uintptr_t unclaimed = SOLO_UNCLAIMED;
-    uintptr_t to = lt_may_syscall() && membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)
-                       ? me
-                       : SOLO_SHARED;
-    atomic_compare_exchange_strong(&solo.owner, &unclaimed, to);
+    atomic_compare_exchange_strong(&solo.owner, &unclaimed, solo_possible ? me : SOLO_SHARED);
 }
 
 /* Ends the solo mode of owner (a thread, or no one yet). */
@@ -198,8 +210,9 @@ static void solo_end(uintptr_t owner)
     if (!atomic_compare_exchange_strong(&solo.owner, &owner, SOLO_SWITCHING))
         return;
     if (!lt_may_syscall() || !membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED)) {
-        /* cannot be (registered when claimed, shared before any seccomp
-         * filter): a store leaves a store buffer within microseconds */
+        /* cannot be (registered before the claim, shared before any
+         * seccomp filter): a store leaves a store buffer within
+         * microseconds */
         for (unsigned i = 0; i < 100000; i++)
             lt_cpu_relax();
     }
@@ -572,6 +585,7 @@ static bool rebuild(struct stripe *s, uint64_t h, struct probe *found)
 void lt_live_init(bool sampled)
 {
     filtering = sampled;
+    solo_prepare(__libc_single_threaded); /* started by a late dlopen: maybe not */
 }
 
 /* An insert its home group alone cannot settle (s entered): p may be in the
@@ -725,6 +739,7 @@ void lt_live_unlock_all(void)
 void lt_live_after_fork_child(void)
 {
     lt_live_unlock_all();
+    solo_prepare(true);
     atomic_store_explicit(&solo.busy, 0, memory_order_relaxed);
     atomic_store_explicit(&solo.owner, SOLO_UNCLAIMED, memory_order_release);
 }
