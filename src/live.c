@@ -27,25 +27,19 @@
  * allocator lock is ever taken while a stripe lock is held.
  *
  * While one thread alone has used the table, it takes no stripe lock
- * (solo mode, below): most programs never take one. */
+ * (solo mode, live_lock.h): most programs never take one. */
 #define _GNU_SOURCE
 #include "live.h"
 
-#include <sched.h>
 #include <stdatomic.h>
-#include <linux/membarrier.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "guard.h"
-#include "sandbox.h"
+#include "live_lock.h"
 
 /* Stripes come in groups, one group per 64 MiB region of the address
  * space (hashed into 2^GROUP_BITS groups), a stripe within its group by the
@@ -76,7 +70,7 @@ struct entry {
 #define CTRL_DELETED 0xFE /* a removed entry a probe must pass over */
 
 struct stripe {
-    _Atomic uintptr_t owner; /* 0: free; else the holder's lock_token() */
+    struct lt_stripe_lock lock;
     struct entry *slots;     /* cap entries, then cap control bytes */
     uint8_t *ctrl;
     uint32_t cap;         /* a multiple of GROUP; 0 before the first insert */
@@ -89,212 +83,6 @@ static struct first_table {
     uint8_t ctrl[FIRST_CAP];
 } __attribute__((aligned(GROUP))) first_tables[STRIPES]; /* groups are loaded aligned */
 
-/* A stripe's lock is a flag taken with one atomic exchange: it is held for a
- * probe and a store, and uncontended a pthread mutex costs three times the
- * instructions (callgrind: about 57 a lock and unlock, 20 here). A waiter
- * spins a little (the holder is running: it is done within a microsecond),
- * then yields, then sleeps: a real-time thread yields only to its peers, and
- * must not spin forever over a holder preempted on its own core. */
-static void wait_a_little(unsigned spins)
-{
-    if (spins < 64 || !lt_may_syscall()) { /* under seccomp: spin only */
-        lt_cpu_relax();
-    } else if (spins < 80) {
-        sched_yield();
-    } else {
-        struct timespec pause = {0, 10 * 1000};
-        nanosleep(&pause, NULL);
-    }
-}
-
-/* The holder's mark: its thread's lt_held, unique among live threads, so
- * that the locks a jump abandoned (hooks_jump.c) are found by their owner
- * and let go only by their holder. */
-static inline uintptr_t lock_token(void)
-{
-    return (uintptr_t)&lt_held;
-}
-
-static inline bool stripe_try_lock(struct stripe *s, uintptr_t me)
-{
-    uintptr_t free_ = 0;
-    return atomic_compare_exchange_strong_explicit(&s->owner, &free_, me, memory_order_acquire,
-                                                   memory_order_relaxed);
-}
-
-static __attribute__((noinline, cold)) void stripe_lock_contended(struct stripe *s, uintptr_t me)
-{
-    unsigned spins = 0;
-    do {
-        while (atomic_load_explicit(&s->owner, memory_order_relaxed))
-            wait_a_little(spins++);
-    } while (!stripe_try_lock(s, me));
-}
-
-static inline void stripe_lock(struct stripe *s)
-{
-    if (__builtin_expect(!stripe_try_lock(s, lock_token()), 0))
-        stripe_lock_contended(s, lock_token());
-}
-
-static void stripe_unlock(struct stripe *s)
-{
-    atomic_store_explicit(&s->owner, 0, memory_order_release);
-}
-
-/* Solo mode: while one thread alone has used the table (perl, python3,
- * bash, git, a single-threaded server: the tracer's own threads never do),
- * it enters stripes without their locks. perf put a third of an insert's
- * samples and a quarter of a remove's on the locked compare-and-swap (it
- * waits for the core's store buffer to drain; the table's cache misses wait
- * for it); without it perl took 1.6% less CPU time (paired runs): the
- * misses hid most of what the lock cost. The solo thread marks itself
- * busy, then checks that it is still the solo thread: Dekker's exclusion,
- * with the full barrier that the check needs after the mark paid by the
- * other side, once. The first other thread to want the table ends solo
- * mode for good: it says so
- * (SOLO_SWITCHING), has the kernel put a full barrier on every thread of
- * the process (membarrier; after it, the solo thread's busy mark is seen or
- * its check sees the switch), waits until the solo thread is not busy, and
- * from then on (SOLO_SHARED) every thread takes the stripes' locks. The
- * asymmetric fence of userspace RCU and folly's asymmetric locks. A thread
- * that may not make system calls (seccomp) never starts solo mode, and a
- * filter's installation ends it first (lt_live_share). */
-#define SOLO_UNCLAIMED 0
-#define SOLO_SWITCHING 1
-#define SOLO_SHARED 2 /* any other value: the solo thread's lock_token() */
-
-/* A line of its own: the first tables' inserts would write it (read on
- * every insert and remove). */
-static struct {
-    _Atomic uintptr_t owner;
-    _Atomic uintptr_t busy; /* the solo thread's token while it is inside; written by it only */
-    char line_end[64 - 2 * sizeof(uintptr_t)];
-} solo __attribute__((aligned(64)));
-
-/* How a hook entered a stripe, and so how it leaves. */
-enum entry_mode { ENTERED_LOCKED, ENTERED_ALONE, NOT_ENTERED };
-
-/* Whether the kernel will give a switch its barrier: the process registered
- * for membarrier while it had a single thread. Registering costs 3 us then,
- * 13 ms (an RCU grace period) once a process has two threads. */
-static bool solo_possible;
-
-static bool membarrier_cmd(int cmd)
-{
-    return syscall(SYS_membarrier, cmd, 0, 0) == 0;
-}
-
-/* At start-up and in a fork child, single-threaded. */
-static void solo_prepare(bool single_threaded)
-{
-    solo_possible = single_threaded && lt_may_syscall() &&
-                    membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
-}
-
-/* From unclaimed: this thread becomes the solo thread if a later switch can
- * have its barrier; else every thread locks. */
-static void solo_claim(uintptr_t me)
-{
-    uintptr_t unclaimed = SOLO_UNCLAIMED;
-    atomic_compare_exchange_strong(&solo.owner, &unclaimed, solo_possible ? me : SOLO_SHARED);
-}
-
-/* Ends the solo mode of owner (a thread, or no one yet). */
-static void solo_end(uintptr_t owner)
-{
-    if (owner == SOLO_UNCLAIMED) { /* no one is inside alone: nothing to wait for */
-        atomic_compare_exchange_strong(&solo.owner, &owner, SOLO_SHARED);
-        return;
-    }
-    if (!atomic_compare_exchange_strong(&solo.owner, &owner, SOLO_SWITCHING))
-        return;
-    if (!lt_may_syscall() || !membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED)) {
-        /* cannot be (registered before the claim, shared before any
-         * seccomp filter): a store leaves a store buffer within
-         * microseconds */
-        for (unsigned i = 0; i < 100000; i++)
-            lt_cpu_relax();
-    }
-    unsigned spins = 0;
-    while (atomic_load_explicit(&solo.busy, memory_order_acquire) != 0)
-        wait_a_little(spins++);
-    atomic_store_explicit(&solo.owner, SOLO_SHARED, memory_order_release);
-}
-
-/* Returns once the table's mode is settled for this thread: it is the solo
- * thread, or every thread locks. */
-static void solo_settle(uintptr_t me)
-{
-    unsigned spins = 0;
-    for (;;) {
-        uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
-        if (owner == me || owner == SOLO_SHARED)
-            return;
-        if (owner == SOLO_SWITCHING)
-            wait_a_little(spins++);
-        else if (owner == SOLO_UNCLAIMED)
-            solo_claim(me);
-        else
-            solo_end(owner);
-    }
-}
-
-/* The hot paths' entry: alone (the solo thread), with s's lock taken at
- * once, or not entered (a thread to settle, a lock another thread holds:
- * stripe_enter_slowly). */
-static inline enum entry_mode stripe_enter(struct stripe *s)
-{
-    uintptr_t me = lock_token();
-    uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
-    if (lt_likely(owner == me)) {
-        atomic_store_explicit(&solo.busy, me, memory_order_relaxed);
-        atomic_signal_fence(memory_order_seq_cst); /* the switcher's membarrier is the fence */
-        if (lt_likely(atomic_load_explicit(&solo.owner, memory_order_relaxed) == me))
-            return ENTERED_ALONE;
-        atomic_store_explicit(&solo.busy, 0, memory_order_release);
-        return NOT_ENTERED;
-    }
-    return owner == SOLO_SHARED && stripe_try_lock(s, me) ? ENTERED_LOCKED : NOT_ENTERED;
-}
-
-static __attribute__((noinline, cold)) enum entry_mode stripe_enter_slowly(struct stripe *s)
-{
-    uintptr_t me = lock_token();
-    for (;;) {
-        solo_settle(me);
-        enum entry_mode how = stripe_enter(s);
-        if (how != NOT_ENTERED)
-            return how;
-        if (atomic_load_explicit(&solo.owner, memory_order_acquire) == SOLO_SHARED) {
-            stripe_lock_contended(s, me);
-            return ENTERED_LOCKED;
-        }
-    }
-}
-
-static inline void stripe_leave(struct stripe *s, enum entry_mode how)
-{
-    if (how == ENTERED_ALONE)
-        atomic_store_explicit(&solo.busy, 0, memory_order_release);
-    else
-        stripe_unlock(s);
-}
-
-void lt_live_share(void)
-{
-    unsigned spins = 0;
-    for (;;) {
-        uintptr_t owner = atomic_load_explicit(&solo.owner, memory_order_acquire);
-        if (owner == SOLO_SHARED)
-            return;
-        if (owner == SOLO_SWITCHING)
-            wait_a_little(spins++);
-        else
-            solo_end(owner);
-    }
-}
-
 /* A jump left the table's operation half done (an entry stored without its
  * control byte, or a slot marked without its growth count): at worst a free
  * goes unseen or the table grows a little early; not a lock held for good,
@@ -304,12 +92,11 @@ void lt_live_share(void)
  * thread's lt_held cost every insert and remove two stores. */
 void lt_live_release_abandoned(void)
 {
-    uintptr_t me = lock_token();
-    if (atomic_load_explicit(&solo.busy, memory_order_relaxed) == me) /* solo, or being ended */
-        atomic_store_explicit(&solo.busy, 0, memory_order_release);
+    uintptr_t me = lt_lock_token();
+    lt_solo_release_abandoned();
     for (uint32_t i = 0; i < STRIPES; i++)
-        if (atomic_load_explicit(&stripes[i].owner, memory_order_relaxed) == me)
-            atomic_store_explicit(&stripes[i].owner, 0, memory_order_release);
+        if (atomic_load_explicit(&stripes[i].lock.owner, memory_order_relaxed) == me)
+            lt_stripe_unlock(&stripes[i].lock);
 }
 
 /* Sampling mode only: a counting filter in front of the table (live.h).
@@ -585,7 +372,7 @@ static bool rebuild(struct stripe *s, uint64_t h, struct probe *found)
 void lt_live_init(bool sampled)
 {
     filtering = sampled;
-    solo_prepare(__libc_single_threaded); /* started by a late dlopen: maybe not */
+    lt_solo_prepare(__libc_single_threaded); /* started by a late dlopen: maybe not */
 }
 
 /* An insert its home group alone cannot settle (s entered): p may be in the
@@ -593,7 +380,7 @@ void lt_live_init(bool sampled)
  * must grow. Leaves s. */
 static __attribute__((noinline)) enum lt_live_result
 insert_probing(struct stripe *s, const void *p, uint64_t h, uint64_t meta,
-               struct lt_live_rec *stale, enum entry_mode how)
+               struct lt_live_rec *stale, enum lt_entry_mode how)
 {
     enum lt_live_result result = LT_LIVE_ADDED;
     struct probe found = {.at = -1, .free_at = UINT32_MAX};
@@ -610,7 +397,7 @@ insert_probing(struct stripe *s, const void *p, uint64_t h, uint64_t meta,
         if (filtering)
             filter_add(p);
     }
-    stripe_leave(s, how);
+    lt_stripe_leave(&s->lock, how);
     return result;
 }
 
@@ -618,7 +405,7 @@ static __attribute__((noinline)) enum lt_live_result
 insert_contended(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
                  struct lt_live_rec *stale)
 {
-    return insert_probing(s, p, h, pack(rec), stale, stripe_enter_slowly(s));
+    return insert_probing(s, p, h, pack(rec), stale, lt_stripe_enter_slowly(&s->lock));
 }
 
 /* Most inserts: no tag in p's home group matches (so p is not there) and
@@ -626,7 +413,7 @@ insert_contended(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec
  * in the table, and goes in the group's first free slot. */
 static inline __attribute__((always_inline)) enum lt_live_result
 insert_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec rec,
-               struct lt_live_rec *stale, enum entry_mode how)
+               struct lt_live_rec *stale, enum lt_entry_mode how)
 {
     if (lt_unlikely(s->growth_left == 0)) /* also a stripe with no table yet */
         return insert_probing(s, p, h, pack(rec), stale, how);
@@ -639,7 +426,7 @@ insert_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec r
     put(s, g + pick_free(group_free(ctrl), h), (struct entry){(uintptr_t)p, pack(rec)}, h);
     if (filtering)
         filter_add(p);
-    stripe_leave(s, how);
+    lt_stripe_leave(&s->lock, how);
     return LT_LIVE_ADDED;
 }
 
@@ -650,41 +437,41 @@ LT_HOT enum lt_live_result lt_live_insert(const void *p, struct lt_live_rec rec,
 {
     uint64_t h = lt_live_hash((uintptr_t)p);
     struct stripe *s = stripe_of((uintptr_t)p, h);
-    enum entry_mode how = stripe_enter(s);
-    if (lt_likely(how == ENTERED_ALONE))
-        return insert_entered(s, p, h, rec, stale, ENTERED_ALONE);
-    if (lt_likely(how == ENTERED_LOCKED))
-        return insert_entered(s, p, h, rec, stale, ENTERED_LOCKED);
+    enum lt_entry_mode how = lt_stripe_enter(&s->lock);
+    if (lt_likely(how == LT_ENTERED_ALONE))
+        return insert_entered(s, p, h, rec, stale, LT_ENTERED_ALONE);
+    if (lt_likely(how == LT_ENTERED_LOCKED))
+        return insert_entered(s, p, h, rec, stale, LT_ENTERED_LOCKED);
     return insert_contended(s, p, h, rec, stale);
 }
 
 /* A remove whose home group neither holds p nor ends its probe (s
  * entered). Leaves s. */
 static __attribute__((noinline)) bool remove_probing(struct stripe *s, const void *p, uint64_t h,
-                                                     struct lt_live_rec *out, enum entry_mode how)
+                                                     struct lt_live_rec *out, enum lt_entry_mode how)
 {
     struct probe found = {.at = -1};
     if (s->cap)
         found = find(s, (uintptr_t)p, h);
     if (found.at >= 0)
         take(s, (uint32_t)found.at, found.group_has_empty, p, out);
-    stripe_leave(s, how);
+    lt_stripe_leave(&s->lock, how);
     return found.at >= 0;
 }
 
 static __attribute__((noinline)) bool remove_contended(struct stripe *s, const void *p,
                                                        uint64_t h, struct lt_live_rec *out)
 {
-    return remove_probing(s, p, h, out, stripe_enter_slowly(s));
+    return remove_probing(s, p, h, out, lt_stripe_enter_slowly(&s->lock));
 }
 
 /* Most removes find p in its home group. */
 static inline __attribute__((always_inline)) bool
 remove_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec *out,
-               enum entry_mode how)
+               enum lt_entry_mode how)
 {
     if (lt_unlikely(!s->cap)) {
-        stripe_leave(s, how);
+        lt_stripe_leave(&s->lock, how);
         return false;
     }
     uint32_t g = home_group(h, s->cap) * GROUP;
@@ -694,12 +481,12 @@ remove_entered(struct stripe *s, const void *p, uint64_t h, struct lt_live_rec *
         uint32_t i = g + (uint32_t)__builtin_ctz(m);
         if (lt_likely(s->slots[i].ptr == (uintptr_t)p)) {
             take(s, i, group_match(ctrl, CTRL_EMPTY) != 0, p, out);
-            stripe_leave(s, how);
+            lt_stripe_leave(&s->lock, how);
             return true;
         }
     }
     if (lt_likely(group_match(ctrl, CTRL_EMPTY))) {
-        stripe_leave(s, how);
+        lt_stripe_leave(&s->lock, how);
         return false; /* p's probe ends here */
     }
     return remove_probing(s, p, h, out, how);
@@ -711,11 +498,11 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
     if (filtering && !lt_live_may_hold(p))
         return false; /* never sampled: no lock taken */
     struct stripe *s = stripe_of((uintptr_t)p, h);
-    enum entry_mode how = stripe_enter(s);
-    if (lt_likely(how == ENTERED_ALONE))
-        return remove_entered(s, p, h, out, ENTERED_ALONE);
-    if (lt_likely(how == ENTERED_LOCKED))
-        return remove_entered(s, p, h, out, ENTERED_LOCKED);
+    enum lt_entry_mode how = lt_stripe_enter(&s->lock);
+    if (lt_likely(how == LT_ENTERED_ALONE))
+        return remove_entered(s, p, h, out, LT_ENTERED_ALONE);
+    if (lt_likely(how == LT_ENTERED_LOCKED))
+        return remove_entered(s, p, h, out, LT_ENTERED_LOCKED);
     return remove_contended(s, p, h, out);
 }
 
@@ -723,15 +510,15 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
  * change the table during the fork without a lock. */
 void lt_live_lock_all(void)
 {
-    solo_settle(lock_token());
+    lt_solo_settle();
     for (uint32_t i = 0; i < STRIPES; i++)
-        stripe_lock(&stripes[i]);
+        lt_stripe_lock(&stripes[i].lock);
 }
 
 void lt_live_unlock_all(void)
 {
     for (uint32_t i = 0; i < STRIPES; i++)
-        stripe_unlock(&stripes[i]);
+        lt_stripe_unlock(&stripes[i].lock);
 }
 
 /* The child's one thread: unlocked stripes, and a solo mode to claim
@@ -739,7 +526,5 @@ void lt_live_unlock_all(void)
 void lt_live_after_fork_child(void)
 {
     lt_live_unlock_all();
-    solo_prepare(true);
-    atomic_store_explicit(&solo.busy, 0, memory_order_relaxed);
-    atomic_store_explicit(&solo.owner, SOLO_UNCLAIMED, memory_order_release);
+    lt_solo_reset();
 }
