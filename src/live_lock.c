@@ -35,7 +35,8 @@ static void wait_a_little(unsigned spins)
     }
 }
 
-__attribute__((noinline, cold)) void lt_stripe_lock_contended(struct lt_stripe_lock *l, uintptr_t me)
+__attribute__((noinline, cold)) void lt_stripe_lock_contended(struct lt_stripe_lock *l,
+                                                              uintptr_t me)
 {
     unsigned spins = 0;
     do {
