@@ -87,21 +87,28 @@ static void solo_end(uintptr_t owner)
     atomic_store_explicit(&lt_solo.owner, LT_SOLO_SHARED, memory_order_release);
 }
 
-void lt_solo_settle(void)
+/* Until this thread is the solo thread or every thread locks; for good:
+ * until every thread locks (solo mode ended, whoever had it). */
+static void solo_drive(bool for_good)
 {
     uintptr_t me = lt_lock_token();
     unsigned spins = 0;
     for (;;) {
         uintptr_t owner = atomic_load_explicit(&lt_solo.owner, memory_order_acquire);
-        if (owner == me || owner == LT_SOLO_SHARED)
+        if (owner == LT_SOLO_SHARED || (owner == me && !for_good))
             return;
         if (owner == LT_SOLO_SWITCHING)
             wait_a_little(spins++);
-        else if (owner == LT_SOLO_UNCLAIMED)
+        else if (owner == LT_SOLO_UNCLAIMED && !for_good)
             solo_claim(me);
         else
             solo_end(owner);
     }
+}
+
+void lt_solo_settle(void)
+{
+    solo_drive(false);
 }
 
 __attribute__((noinline, cold)) enum lt_entry_mode lt_stripe_enter_slowly(struct lt_stripe_lock *l)
@@ -120,16 +127,7 @@ __attribute__((noinline, cold)) enum lt_entry_mode lt_stripe_enter_slowly(struct
 
 void lt_live_share(void)
 {
-    unsigned spins = 0;
-    for (;;) {
-        uintptr_t owner = atomic_load_explicit(&lt_solo.owner, memory_order_acquire);
-        if (owner == LT_SOLO_SHARED)
-            return;
-        if (owner == LT_SOLO_SWITCHING)
-            wait_a_little(spins++);
-        else
-            solo_end(owner);
-    }
+    solo_drive(true);
 }
 
 void lt_solo_reset(void)
