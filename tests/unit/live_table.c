@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "unit.h"
+
 __thread struct lt_held lt_held;
 __thread bool lt_on_tracer_thread;
 _Atomic int lt_sandbox;
@@ -49,15 +51,6 @@ static struct lt_live_rec rec_of(uint32_t k, uint32_t version)
 }
 
 static uint32_t versions[CANDIDATES];
-
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next_random(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 static void insert(uint32_t k)
 {
