@@ -1,6 +1,6 @@
 /* The function-name index's sort (src/symtab.c, included) against qsort with
  * by_address, the order it replaced: random symbol tables with aliases of
- * every rank at shared starts, starts spread over 2^8 to 2^40 bytes (so one
+ * every rank at shared starts, starts spread over 2^8 to 2^40 bytes (so two
  * to six passes), and the sizes 0, 1 and 2. */
 #include "../../src/symtab.c"
 
