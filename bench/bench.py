@@ -521,32 +521,46 @@ def report_hold(work, cols, res, skip):
 
 # ---------------------------------------------------------------- extra measurements
 
-SNAP_FIELDS = ("heap_ms", "fd_ms", "max_gap_us", "quiet_max_gap_us", "rate_pct", "vcsw", "ivcsw")
+SNAP_FIELDS = ("heap_ms", "fd_ms", "max_gap_us", "quiet_max_gap_us", "rate_pct", "vcsw", "ivcsw",
+               "pause_us")
+SOLO_FIELDS = ("heap_ms", "fd_ms", "pause_us")
+
+
+def snapshot_run(cfg, bins, lib, tmpbase, solo):
+    tmp = fresh_tmp(tmpbase)
+    prefix = os.path.join(tmp, "lt", "snap")
+    cmd = ["env", f"LD_PRELOAD={lib}", f"LEAKTRACE_OUT={prefix}", "LEAKTRACE_QUIET=1",
+           "LEAKTRACE_AT_EXIT=0", bins["snapstacks"], prefix, str(cfg["snap_stacks"]),
+           str(cfg["snap_per_stack"])] + (["10", "solo"] if solo else [])
+    res = timed(cmd, tmp)
+    one = {k: field(res["stdout"], k) for k in SNAP_FIELDS}
+    one["ok"] = res["rc"] == 0 and one["heap_ms"] is not None
+    prof = heap_profile(os.path.join(tmp, "lt"))
+    if one["ok"] and prof:
+        one["profile_stacks_blocks"] = query("sum", prof, "inuse_objects")
+        one["profile_bytes"] = os.path.getsize(prof)
+    if not one["ok"]:
+        log(f"  snapshot{' solo' if solo else ''}: FAILED rc={res['rc']} {res['stderr'][-300:]}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return one
 
 
 def measure_snapshot(cfg, bins, lib, tmpbase):
-    runs = []
+    """The snapshot of a program with an allocating thread (the snapshot
+    thread writes it), and of the same program single-threaded ("solo": a
+    writer process does, the handler's clone pausing the program)."""
+    runs, solo_runs = [], []
     for r in range(cfg["rounds"]):
-        tmp = fresh_tmp(tmpbase)
-        prefix = os.path.join(tmp, "lt", "snap")
-        cmd = ["env", f"LD_PRELOAD={lib}", f"LEAKTRACE_OUT={prefix}", "LEAKTRACE_QUIET=1",
-               "LEAKTRACE_AT_EXIT=0", bins["snapstacks"], prefix, str(cfg["snap_stacks"]),
-               str(cfg["snap_per_stack"])]
-        res = timed(cmd, tmp)
-        one = {k: field(res["stdout"], k) for k in SNAP_FIELDS}
-        one["ok"] = res["rc"] == 0 and one["heap_ms"] is not None
-        prof = heap_profile(os.path.join(tmp, "lt"))
-        if one["ok"] and r == 0 and prof:
-            one["profile_stacks_blocks"] = query("sum", prof, "inuse_objects")
-            one["profile_bytes"] = os.path.getsize(prof)
-        if not one["ok"]:
-            log(f"  snapshot round {r + 1}: FAILED rc={res['rc']} {res['stderr'][-300:]}")
-        runs.append(one)
-        shutil.rmtree(tmp, ignore_errors=True)
+        runs.append(snapshot_run(cfg, bins, lib, tmpbase, False))
+        solo_runs.append(snapshot_run(cfg, bins, lib, tmpbase, True))
     log("  snapshot: done")
     good = [x for x in runs if x["ok"]]
     summary = {k: median([x[k] for x in good]) for k in SNAP_FIELDS}
     first = good[0] if good else {}
+    solo_good = [x for x in solo_runs if x["ok"]]
+    solo = {k: median([x[k] for x in solo_good]) for k in SOLO_FIELDS}
+    solo_first = solo_good[0] if solo_good else {}
+    summary["solo"] = solo
     text = table(["measure", "median"], [
         ["SIGUSR1 to heap profile renamed into place, ms", fmt(summary["heap_ms"], "{:.0f}")],
         ["SIGUSR1 to fd profile in place (both files), ms", fmt(summary["fd_ms"], "{:.0f}")],
@@ -563,8 +577,16 @@ def measure_snapshot(cfg, bins, lib, tmpbase):
         ["inuse_objects in the profile (go tool pprof)",
          fmt(first.get("profile_stacks_blocks"), "{:,}")],
         ["heap profile size, bytes", fmt(first.get("profile_bytes"), "{:,}")],
+        ["the signal's handler on the program's thread (it wakes the snapshot thread), us",
+         fmt(summary["pause_us"], "{:.0f}")],
+        ["single-threaded (solo): SIGUSR1 to heap profile in place (a writer process), ms",
+         fmt(solo["heap_ms"], "{:.0f}")],
+        ["single-threaded (solo): the handler's pause of the program (the clone), us",
+         fmt(solo["pause_us"], "{:.0f}")],
+        ["single-threaded (solo): inuse_objects in the profile (go tool pprof)",
+         fmt(solo_first.get("profile_stacks_blocks"), "{:,}")],
     ])
-    return text, summary, runs
+    return text, summary, runs + [dict(x, solo=True) for x in solo_runs]
 
 
 def measure_accuracy(cfg, bins, lib, tmpbase):
@@ -726,6 +748,12 @@ def targets(s):
             f"{sn['vcsw']:.0f} blocking waits; longest {sn['max_gap_us'] / 1000:.1f} ms (quiet "
             f"before: {sn['quiet_max_gap_us'] / 1000:.1f} ms)",
             sn["vcsw"] == 0 and sn["max_gap_us"] <= max(5000, 2 * sn["quiet_max_gap_us"]))
+    solo = sn.get("solo", {})
+    if solo.get("heap_ms") is not None:
+        add("the same program single-threaded (a writer process): snapshot < 1 s, the "
+            "program paused a few ms at most (the handler's clone)",
+            f"{solo['heap_ms']:.0f} ms; paused {solo['pause_us'] / 1000:.1f} ms",
+            solo["heap_ms"] < 1000 and solo["pause_us"] <= 5000)
     sc = s.get("syscalls", {}).get("lt", {})
     if sc:
         add("a malloc under the tracer makes no system call",

@@ -1,7 +1,7 @@
 /* Snapshot cost: STACKS distinct call stacks holding PER_STACK live blocks
  * each, then one snapshot signal while a thread keeps allocating.
  *
- *   snapstacks PREFIX STACKS PER_STACK [SIGNAL]
+ *   snapstacks PREFIX STACKS PER_STACK [SIGNAL [solo]]
  *
  * Each stack is a distinct path through a binary tree of non-inlined calls
  * (left/right at each of 17 levels). After the blocks are made, a thread
@@ -14,9 +14,15 @@
  * ran and Q the same over the 300 ms just before the signal (the machine's own
  * noise); R is the thread's iteration rate during the snapshot in percent of
  * its rate before; V and I are its voluntary (it blocked: a lock) and
- * involuntary (it was preempted) context switches during the snapshot. */
+ * involuntary (it was preempted) context switches during the snapshot.
+ * "pause_us=P" is how long the signal's handler held the main thread (the
+ * kill() of itself returns after it). With "solo" no thread is started:
+ * the program stays single-threaded (the tracer then clones a writer
+ * process in the handler, which P measures), and the gap, rate and
+ * context-switch fields are 0. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -123,6 +129,7 @@ int main(int argc, char **argv)
     long stacks = strtol(argv[2], NULL, 10);
     per_stack = strtol(argv[3], NULL, 10);
     int sig = argc > 4 ? atoi(argv[4]) : SIGUSR1;
+    bool solo = argc > 5 && strcmp(argv[5], "solo") == 0;
     if (stacks < 1 || stacks > (1L << LEVELS) || per_stack < 0) {
         fprintf(stderr, "snapstacks: STACKS must be 1..%ld\n", 1L << LEVELS);
         return 2;
@@ -137,7 +144,8 @@ int main(int argc, char **argv)
     int want_fd = !(fd_env && strcmp(fd_env, "0") == 0);
 
     pthread_t thread;
-    pthread_create(&thread, NULL, allocate_forever, NULL);
+    if (!solo)
+        pthread_create(&thread, NULL, allocate_forever, NULL);
     sleep_ns(100000000);
     int64_t quiet0 = now_ns();
     atomic_store(&phase, 1);
@@ -147,16 +155,18 @@ int main(int argc, char **argv)
     int64_t t0 = now_ns();
     atomic_store(&phase, 2);
     kill(getpid(), sig);
+    int64_t pause = now_ns() - t0;
     int64_t heap_ns = appear(heap, t0);
     int64_t fd_ns = want_fd && heap_ns >= 0 ? appear(fd, t0) : heap_ns;
     int64_t busy = now_ns() - t0;
     atomic_store(&phase, 3);
-    pthread_join(thread, NULL);
-    double rate = (loops[2] / (double)busy) / (loops[1] / (double)quiet);
+    if (!solo)
+        pthread_join(thread, NULL);
+    double rate = solo ? 0 : (loops[2] / (double)busy) / (loops[1] / (double)quiet);
     printf("snapstacks: stacks=%ld blocks=%ld heap_ms=%.1f fd_ms=%.1f max_gap_us=%.0f "
-           "quiet_max_gap_us=%.0f rate_pct=%.0f vcsw=%ld ivcsw=%ld\n",
+           "quiet_max_gap_us=%.0f rate_pct=%.0f vcsw=%ld ivcsw=%ld pause_us=%.0f\n",
            stacks, stacks * per_stack, heap_ns / 1e6, fd_ns / 1e6, max_gap[2] / 1e3,
            max_gap[1] / 1e3, 100 * rate, usage[3].ru_nvcsw - usage[2].ru_nvcsw,
-           usage[3].ru_nivcsw - usage[2].ru_nivcsw);
+           usage[3].ru_nivcsw - usage[2].ru_nivcsw, pause / 1e3);
     return heap_ns < 0 || fd_ns < 0;
 }

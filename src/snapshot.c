@@ -103,14 +103,17 @@ static unsigned last_seq_on_disk(int pid)
     return last;
 }
 
-const char *lt_snapshot_write(void)
+unsigned lt_snapshot_take_seq(int pid)
+{
+    if (snapshot_seq == 0)
+        snapshot_seq = last_seq_on_disk(pid);
+    return ++snapshot_seq;
+}
+
+const char *lt_snapshot_write_as(int pid, unsigned seq)
 {
     static char written[NAME_MAX_LEN];
     char heap_path[NAME_MAX_LEN], fd_path[NAME_MAX_LEN];
-    int pid = (int)getpid();
-    if (snapshot_seq == 0)
-        snapshot_seq = last_seq_on_disk(pid);
-    unsigned seq = ++snapshot_seq;
     snapshot_path(heap_path, "heap", pid, seq);
     snapshot_path(fd_path, "fd", pid, seq);
     /* One line for a failed snapshot, naming its SEQ and what failed; after
@@ -128,6 +131,12 @@ const char *lt_snapshot_write(void)
     lt_info("wrote %s%s%s", heap_path, lt_config.fd ? " " : "", lt_config.fd ? fd_path : "");
     memcpy(written, heap_path, sizeof written);
     return written;
+}
+
+const char *lt_snapshot_write(void)
+{
+    int pid = (int)getpid();
+    return lt_snapshot_write_as(pid, lt_snapshot_take_seq(pid));
 }
 
 void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }

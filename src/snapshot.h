@@ -16,6 +16,12 @@ bool lt_snapshot_trylock(void);
  * The caller holds the snapshot lock. Never called in a signal handler.
  * Returns the heap file's path (valid until the next call), NULL on error. */
 const char *lt_snapshot_write(void);
+/* The same in two steps, for a snapshot written by another process
+ * (writer.c): the SEQ is taken in the traced process (no lock: its only
+ * thread, outside the tracer; async-signal-safe system calls), the files
+ * are written under its PID. */
+unsigned lt_snapshot_take_seq(int pid);
+const char *lt_snapshot_write_as(int pid, unsigned seq);
 
 /* In a forked child: SEQ restarts, the lock is fresh. Returns false when a
  * snapshot was in progress in the parent at fork time. */

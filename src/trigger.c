@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/single_threaded.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,9 +30,12 @@
 #include "symbolize.h"
 #include "thread_slot.h"
 #include "walk.h"
+#include "writer.h"
 
 /* The snapshot signal's handler counts a request and posts the semaphore
- * (both async-signal-safe); the snapshot thread waits on it. No descriptor:
+ * (both async-signal-safe); the snapshot thread waits on it (or, in a
+ * single-threaded program, the handler starts a writer process: see
+ * forked_snapshots). No descriptor:
  * a program that closes every descriptor at start-up (a close loop,
  * close_range, closefrom) or dup2s over one cannot take the wake-up channel
  * away, nor have the handler write into a file that reused its number.
@@ -86,12 +90,66 @@ static bool captures_in_flight(void)
     return false;
 }
 
-static void on_snapshot_signal(int sig)
+/* True while the program has one thread and asks for snapshots by signal
+ * only: the handler starts a writer process (writer.c), and the tracer has
+ * no thread. Ends for good when the program starts a thread, confines one
+ * with seccomp, or exits. */
+static _Atomic bool forked_snapshots;
+
+static bool take_requests(void);
+
+/* The handler's work while forked_snapshots: on the program's only
+ * thread. Interrupted inside the tracer (or before it is ready), the
+ * tables may be half-changed: the timer brings the signal back soon
+ * (writer.h), as it does while a writer still runs with requests waiting,
+ * and when the stderr copy's release is due (log.c). */
+#define RETRY_MS 10
+#define WRITER_POLL_MS 100
+
+static int64_t next_tick_ms(bool retry, bool writer_busy)
+{
+    int64_t delay = retry ? RETRY_MS : writer_busy ? WRITER_POLL_MS : 0;
+    int64_t release = lt_log_release_due();
+    if (release) {
+        int64_t left = release - lt_now_ms();
+        left = left < 1 ? 1 : left;
+        delay = delay && delay < left ? delay : left;
+    }
+    return delay;
+}
+
+static void forked_tick(void)
+{
+    if (!lt_may_syscall())
+        return; /* under seccomp: a clone, even a timer, could get the process killed */
+    int state = atomic_load(&lt_state);
+    if (state == LT_DISABLED)
+        return;
+    bool retry = state != LT_READY || lt_in_tracer(), busy = false;
+    if (!retry) {
+        lt_guard_enter();
+        lt_log_release_if_due();
+        busy = lt_writer_busy() && atomic_load(&wake_requests);
+        if (!busy && take_requests()) {
+            int pid = (int)getpid();
+            lt_writer_start(pid, lt_snapshot_take_seq(pid));
+        }
+        lt_guard_leave();
+    }
+    lt_writer_tick_in(next_tick_ms(retry, busy));
+}
+
+static void on_snapshot_signal(int sig, siginfo_t *info, void *context)
 {
     (void)sig;
+    (void)context;
     int saved = errno;
-    atomic_fetch_add(&wake_requests, 1);
-    sem_post(&wake); /* EOVERFLOW: a wake-up is pending anyway */
+    if (!lt_writer_is_tick(info))
+        atomic_fetch_add(&wake_requests, 1);
+    if (atomic_load(&forked_snapshots) && __libc_single_threaded)
+        forked_tick();
+    else
+        sem_post(&wake); /* EOVERFLOW: a wake-up is pending anyway */
     errno = saved;
 }
 
@@ -120,8 +178,8 @@ static bool take_signal(int sig)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_snapshot_signal;
-    sa.sa_flags = SA_RESTART; /* the program's system calls carry on */
+    sa.sa_sigaction = on_snapshot_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART; /* the program's system calls carry on */
     sigemptyset(&sa.sa_mask);
     return sigaction(sig, &sa, NULL) == 0;
 }
@@ -169,6 +227,7 @@ void lt_trigger_give_up_signal(int sig)
     bool owned = true;
     if (!atomic_compare_exchange_strong(&signal_owned, &owned, false))
         return;
+    lt_writer_forget_signal(); /* its retries would go to the program's handler */
     lt_warn("the program handles %s itself: signal snapshots are off in process %d; "
             "choose another signal with LEAKTRACE_SIGNAL (e.g. %s)",
             signal_name(sig), (int)getpid(), other_signals(sig));
@@ -284,6 +343,10 @@ static void exit_work(void);
 
 bool lt_trigger_nudge(void)
 {
+    if (atomic_load(&forked_snapshots)) {
+        lt_writer_tick_in(next_tick_ms(false, false));
+        return true;
+    }
     if (!atomic_load(&snapshot_running))
         return false;
     sem_post(&wake);
@@ -347,6 +410,7 @@ static void *snapshot_thread(void *arg)
 {
     (void)arg;
     lt_become_tracer_thread();
+    lt_writer_wait(); /* one started before the program's second thread: SEQs in order */
     snapshot_loop();
     atomic_store(&snapshot_ended, true);
     if (atomic_load(&exit_handed_over))
@@ -371,7 +435,7 @@ void lt_trigger_thread_hands_back(void)
 void lt_trigger_start_thread(void)
 {
     /* under seccomp, a thread it starts would be confined too */
-    if (!wake_ready || snapshot_running || !lt_may_syscall())
+    if (!wake_ready || snapshot_running || !lt_may_syscall() || atomic_load(&forked_snapshots))
         return;
     sigset_t all;
     sigfillset(&all);
@@ -388,6 +452,23 @@ void lt_trigger_start_thread(void)
     pthread_setname_np(snapshot_tid, "leaktrace");
     if (atomic_load(&wake_requests))
         sem_post(&wake); /* asked for while the thread was stopped */
+}
+
+/* The snapshot thread takes over from the writer processes. */
+static void end_forked_snapshots(void)
+{
+    if (atomic_exchange(&forked_snapshots, false))
+        lt_trigger_start_thread();
+}
+
+void lt_trigger_program_starts_thread(void)
+{
+    if (!atomic_load(&forked_snapshots))
+        return;
+    bool entered = lt_guard_enter();
+    end_forked_snapshots();
+    if (entered)
+        lt_guard_leave();
 }
 
 static void stop_snapshot_thread(void)
@@ -483,7 +564,9 @@ void lt_trigger_at_exit(void)
     if (atomic_exchange(&done, true))
         return;
     lt_log_keep_stderr();
+    atomic_store(&forked_snapshots, false); /* no copy of a process tearing down */
     if (lt_may_syscall()) {
+        lt_writer_wait(); /* its files are whole once the program has exited */
         exit_work();
         return;
     }
@@ -533,6 +616,7 @@ void lt_trigger_before_sandbox(int scope)
         /* the exit snapshot needs the thread, signal and interval or not */
         if (!wake_ready && open_wake())
             sem_init(&exit_done, 0, 0);
+        atomic_store(&forked_snapshots, false); /* a confined thread may not clone */
         lt_trigger_start_thread();
     }
     if (scope == LT_SANDBOX_ALL || !snapshot_running) {
@@ -563,6 +647,13 @@ void lt_trigger_after_sandbox(bool confined)
         }
     }
     pthread_mutex_unlock(&pause_lock);
+}
+
+/* Writer processes rather than a thread: see forked_snapshots. */
+static bool want_forked_snapshots(void)
+{
+    return atomic_load(&signal_owned) && lt_config.interval == 0 && !lt_config.http[0] &&
+           __libc_single_threaded && lt_may_syscall();
 }
 
 /* --- fork --- */
@@ -645,8 +736,10 @@ static void after_fork_child(void)
      * the child's first hooked call instead, it never came in a child that
      * makes none (a worker waiting on a descriptor it inherited), whose
      * snapshot signal then went unanswered. */
-    else if (wake_ready && open_wake())
+    else if (wake_ready && open_wake()) {
+        atomic_store(&forked_snapshots, lt_writer_after_fork_child(want_forked_snapshots()));
         lt_trigger_start_thread();
+    }
     if (entered)
         lt_guard_leave();
 }
@@ -663,4 +756,5 @@ void lt_trigger_init(void)
     sem_init(&exit_done, 0, 0);
     if (lt_config.signal)
         install_signal_handler();
+    atomic_store(&forked_snapshots, want_forked_snapshots() && lt_writer_init());
 }

@@ -8,6 +8,9 @@
 void lt_trigger_init(void);
 /* The snapshot thread: waits for a wake-up or the interval, then writes. */
 void lt_trigger_start_thread(void);
+/* The program is about to start a thread (pthread_create): the snapshot
+ * thread takes over from the writer processes (writer.h) for good. */
+void lt_trigger_program_starts_thread(void);
 /* Around a credential change (setuid & co.): the tracer's threads stop,
  * then start again. */
 void lt_trigger_pause_threads(void);

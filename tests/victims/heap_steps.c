@@ -8,11 +8,13 @@
  *                  (at most 100000 in all)
  *   free-temp      frees the temp blocks
  *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
+ *   thread N S     a new thread leaks N blocks of S bytes in leak_thread; joined
  *   chdir DIR      chdir(DIR)
  *   exit CODE      exit(CODE) (the exit snapshot runs)
  *   exec           prints its "ok", then execs itself (same PID, same stdin)
  * End of input returns 0 from main.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,35 @@ NOINLINE static void leak_inner(long n, size_t s)
 
 NOINLINE static void leak_outer(long n, size_t s) { leak_inner(n, s); }
 
+struct leak_job {
+    long n;
+    size_t s;
+};
+
+NOINLINE static void leak_thread(long n, size_t s)
+{
+    for (long i = 0; i < n; i++)
+        must(malloc(s));
+}
+
+static void *leaking_thread(void *arg)
+{
+    struct leak_job *job = arg;
+    leak_thread(job->n, job->s);
+    return NULL;
+}
+
+static void in_a_thread(long n, size_t s)
+{
+    struct leak_job job = {n, s};
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, leaking_thread, &job) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        exit(3);
+    }
+    pthread_join(tid, NULL);
+}
+
 NOINLINE static void temp_alloc(long n, size_t s)
 {
     for (long i = 0; i < n && temp_count < TEMP_MAX; i++)
@@ -81,6 +112,8 @@ int main(void)
             temp_alloc(n, s);
         else if (sscanf(line, "inner %ld %zu", &n, &s) == 2)
             leak_outer(n, s);
+        else if (sscanf(line, "thread %ld %zu", &n, &s) == 2)
+            in_a_thread(n, s);
         else if (strcmp(line, "free-temp") == 0)
             free_temp();
         else if (sscanf(line, "chdir %4095s", arg) == 1 && chdir(arg) != 0)

@@ -1,0 +1,74 @@
+# A single-threaded program's signal snapshots are written by a forked
+# copy of it (src/writer.c): the tracer keeps no thread in the process
+# (a second thread makes every malloc of glibc's dearer). The copy is
+# invisible to the program's waitpid(-1); the snapshot thread takes over
+# once the program starts a thread; signals that land inside the tracer,
+# or while a writer still runs, are answered later; every file is exact.
+source "$LT_TESTS/lib.sh"
+source "$LT_TESTS/lib_heap.sh"
+
+threads() { ls "/proc/$1/task" | wc -l; }
+
+# --- step by step: one thread, then two ---
+LEAKTRACE_FD=0 steps_start w
+step "early 100 64"
+expect "one thread: the tracer started none" 1 "$(threads $vpid)"
+snap_signal $vpid 1
+check_site "$(profile $vpid 1)" leak_early 100 6400 100 6400
+expect "still one thread after a signal snapshot" 1 "$(threads $vpid)"
+step "thread 50 32"
+expect "the program started (and joined) a thread: the snapshot thread runs" \
+  leaktrace "$(cat /proc/$vpid/task/*/comm | grep -x leaktrace)"
+snap_signal $vpid 2
+check_site "$(profile $vpid 2)" leak_thread 50 1600 50 1600
+check_site "$(profile $vpid 2)" leak_early 100 6400 100 6400
+step "late 10 8"
+steps_end
+expect "exit code" 0 "$rc"
+check_site "$(profile $vpid 3)" leak_late 10 80 10 80
+expect "SEQs" "1 2 3" "$(seqs "$T/p" $vpid | xargs)"
+expect "no tracer line but the profiles written" "" "$(leaktrace_lines "$T/w.err")"
+
+# --- signals as fast as possible while the one thread allocates ---
+signals=100 k=2000 s=72
+for mode in exact sampled; do
+  echo "--- $mode"
+  sample=0
+  [[ $mode == sampled ]] && sample=4096
+  mkfifo "$T/solo_$mode.in"
+  exec 3<>"$T/solo_$mode.in"
+  LEAKTRACE_FD=0 LEAKTRACE_SAMPLE=$sample LEAKTRACE_OUT=$T/$mode IN=$T/solo_$mode.in TIMEOUT=120 \
+    start_traced solo_$mode "$LT_VICTIMS/heap_storm" $k $s 0
+  for ((i = 0; i < 200; i++)); do grep -q running "$T/solo_$mode.out" && break; sleep 0.05; done
+  for ((i = 0; i < signals; i++)); do kill -USR1 $vpid || break; done
+  sleep 0.5 # the last requests wait for the writer before
+  expect "$mode: one thread after $i signals" 1 "$(threads $vpid)"
+  echo stop >&3
+  wait $tpid
+  rc=$?
+  exec 3>&-
+  expect "$mode: exit code" 0 "$rc"
+  expect "$mode: the program's waitpid(-1) saw no child" "children none" \
+    "$(grep '^children' "$T/solo_$mode.out")"
+  list=$(seqs "$T/$mode" $vpid | xargs)
+  last=${list##* }
+  echo "SEQs written: $list"
+  expect_true "$mode: at least one signal snapshot and the exit snapshot" [ "${last:-0}" -ge 2 ]
+  expect "$mode: SEQs without a gap" "$(seq -s ' ' 1 "${last:-0}")" "$list"
+  unreadable=0
+  for q in $list; do
+    readable "$T/$mode.$vpid.$(printf %04d $q).heap.pb.gz" || unreadable=$((unreadable + 1))
+  done
+  expect "$mode: files go tool pprof cannot read" 0 $unreadable
+  expect "$mode: 'wrote' lines" "${last:-0}" "$(grep -c '^leaktrace: wrote ' "$T/solo_$mode.err")"
+  expect "$mode: no other tracer line" "" "$(leaktrace_lines "$T/solo_$mode.err")"
+  expect "$mode: temporary files left" "" "$(ls "$T" | grep '\.tmp$')"
+  if [[ $mode == exact ]]; then
+    for q in $list; do
+      check_site "$T/$mode.$vpid.$(printf %04d $q).heap.pb.gz" storm_leak $k $((k * s)) $k $((k * s))
+    done
+    expect "storm_churn in use at exit" 0 \
+      "$(total "$T/$mode.$vpid.$(printf %04d $last).heap.pb.gz" inuse_objects storm_churn)"
+  fi
+done
+finish
