@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -223,6 +224,44 @@ int lt_fd_close_range(unsigned first, unsigned last,
     if (rc)
         errno = err;
     return rc;
+}
+
+static bool kept_by_writer(unsigned fd)
+{
+    return fd == STDERR_FILENO || atomic_load_explicit(&slots[fd], memory_order_relaxed) == LT_FD_OWN;
+}
+
+/* A descriptor with no peer. With every number taken, one of the
+ * program's (closed in this process only) makes room. */
+static long stand_in_below(unsigned end)
+{
+    long fd = syscall(SYS_eventfd2, 0, EFD_CLOEXEC);
+    for (unsigned n = 0; fd < 0 && n < end; n++)
+        if (!kept_by_writer(n) && syscall(SYS_close, n) == 0)
+            fd = syscall(SYS_eventfd2, 0, EFD_CLOEXEC);
+    return fd;
+}
+
+void lt_fd_close_inherited(void)
+{
+    if (!slots)
+        return; /* the tracer's own are not known */
+    int top = atomic_load_explicit(&high_water, memory_order_relaxed);
+    unsigned end = top < 0 ? 0 : (unsigned)top + 1;
+    if (end > cap)
+        end = cap;
+    /* A recorded number stays taken, by the stand-in: were it free, the
+     * writer's own files could land on it, and their adoption would drop
+     * its record from the profile. */
+    long stand_in = stand_in_below(end);
+    for (unsigned fd = 0; fd < end; fd++) {
+        if (kept_by_writer(fd) || (long)fd == stand_in)
+            continue;
+        bool recorded = atomic_load_explicit(&slots[fd], memory_order_relaxed) != 0;
+        if (!recorded || stand_in < 0 || syscall(SYS_dup2, stand_in, fd) < 0)
+            syscall(SYS_close, fd);
+    }
+    syscall(SYS_close_range, end > STDERR_FILENO + 1 ? end : STDERR_FILENO + 1, ~0u, 0);
 }
 
 /* Raw system calls: these must not come back through our descriptor hooks

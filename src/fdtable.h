@@ -71,6 +71,13 @@ enum lt_fd_kind lt_fd_probe(int fd);
 int lt_fd_close_range(unsigned first, unsigned last,
                       int (*close_span)(unsigned lo, unsigned hi, void *arg), void *arg);
 
+/* In a writer process (writer.c): every descriptor but stderr and the
+ * tracer's own is closed, the records kept (the fd profile is written from
+ * them). Its copy of a socket or pipe would otherwise keep the peer from
+ * seeing the program's close of it until the writer ends. Raw system
+ * calls: no hook sees them. */
+void lt_fd_close_inherited(void);
+
 /* --- the tracer's own descriptors --- */
 
 /* fd was just made by the tracer proper (LT_GUARD_TRACER held):

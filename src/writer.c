@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fdtable.h"
 #include "guard.h"
 #include "log.h"
 #include "resolve.h"
@@ -165,7 +166,8 @@ static int writer_main(void *unused)
     (void)unused;
     /* Everything this process does is the tracer's. No handler of the
      * program runs here (a crash ends the writer, without a core file);
-     * SIGALRM ends a stuck one. */
+     * SIGALRM ends a stuck one. It keeps none of the program's descriptors
+     * but stderr: a socket the program closes meanwhile is closed. */
     lt_guard_flag = LT_GUARD_TRACER;
     prctl(PR_SET_NAME, "leaktrace"); /* what ps shows, a zombie included */
     sigset_t all_but_alarm;
@@ -180,6 +182,7 @@ static int writer_main(void *unused)
     int nice_now = getpriority(PRIO_PROCESS, 0);
     if (errno == 0) /* behind the program on a busy machine, as the snapshot thread */
         setpriority(PRIO_PROCESS, 0, nice_now + 10 > 19 ? 19 : nice_now + 10);
+    lt_fd_close_inherited();
     use_own_heap();
     _exit(lt_snapshot_write_as(writer_of_pid, writer_seq) ? 0 : 1);
 }

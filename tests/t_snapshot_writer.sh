@@ -16,17 +16,23 @@ expect "one thread: the tracer started none" 1 "$(threads $vpid)"
 snap_signal $vpid 1
 check_site "$(profile $vpid 1)" leak_early 100 6400 100 6400
 expect "still one thread after a signal snapshot" 1 "$(threads $vpid)"
+# the writer keeps none of the program's descriptors: a pipe the program
+# closes while a snapshot is written ends at once, before the file is there
+step "pipe-eof $(profile $vpid 2)"
+expect "a pipe closed during a snapshot ends before the snapshot's file is in place" \
+  "pipe-eof: absent" "$(grep '^pipe-eof' "$T/w.err")"
+wait_for "$(profile $vpid 2)" 20
 step "thread 50 32"
 expect "the program started (and joined) a thread: the snapshot thread runs" \
   leaktrace "$(cat /proc/$vpid/task/*/comm | grep -x leaktrace)"
-snap_signal $vpid 2
-check_site "$(profile $vpid 2)" leak_thread 50 1600 50 1600
-check_site "$(profile $vpid 2)" leak_early 100 6400 100 6400
+snap_signal $vpid 3
+check_site "$(profile $vpid 3)" leak_thread 50 1600 50 1600
+check_site "$(profile $vpid 3)" leak_early 100 6400 100 6400
 step "late 10 8"
 steps_end
 expect "exit code" 0 "$rc"
-check_site "$(profile $vpid 3)" leak_late 10 80 10 80
-expect "SEQs" "1 2 3" "$(seqs "$T/p" $vpid | xargs)"
+check_site "$(profile $vpid 4)" leak_late 10 80 10 80
+expect "SEQs" "1 2 3 4" "$(seqs "$T/p" $vpid | xargs)"
 expect "no tracer line but the profiles written" "" "$(leaktrace_lines "$T/w.err")"
 
 # --- signals as fast as possible while the one thread allocates ---

@@ -9,15 +9,23 @@
  *   free-temp      frees the temp blocks
  *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
  *   thread N S     a new thread leaks N blocks of S bytes in leak_thread; joined
+ *   pipe-eof PATH  sends itself SIGUSR1, closes a pipe's write end, waits for
+ *                  end-of-file on its read end, and says on stderr whether
+ *                  PATH (the snapshot's file) was there by then: "pipe-eof:
+ *                  PATH absent" (or present, or "no eof" after 10 s)
  *   chdir DIR      chdir(DIR)
  *   exit CODE      exit(CODE) (the exit snapshot runs)
  *   exec           prints its "ok", then execs itself (same PID, same stdin)
  * End of input returns 0 from main.
  */
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -83,6 +91,26 @@ static void in_a_thread(long n, size_t s)
     pthread_join(tid, NULL);
 }
 
+/* A tracer that keeps the program's descriptors while it writes a
+ * snapshot holds this pipe open until it is done. */
+static void pipe_eof(const char *path)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror("pipe");
+        exit(3);
+    }
+    kill(getpid(), SIGUSR1);
+    close(fds[1]);
+    struct pollfd end = {.fd = fds[0], .events = POLLIN};
+    char c;
+    bool eof = poll(&end, 1, 10000) == 1 && read(fds[0], &c, 1) == 0;
+    struct stat st;
+    fprintf(stderr, "pipe-eof: %s\n",
+            !eof ? "no eof" : stat(path, &st) == 0 ? "present" : "absent");
+    close(fds[0]);
+}
+
 NOINLINE static void temp_alloc(long n, size_t s)
 {
     for (long i = 0; i < n && temp_count < TEMP_MAX; i++)
@@ -114,6 +142,8 @@ int main(void)
             leak_outer(n, s);
         else if (sscanf(line, "thread %ld %zu", &n, &s) == 2)
             in_a_thread(n, s);
+        else if (sscanf(line, "pipe-eof %4095s", arg) == 1)
+            pipe_eof(arg);
         else if (strcmp(line, "free-temp") == 0)
             free_temp();
         else if (sscanf(line, "chdir %4095s", arg) == 1 && chdir(arg) != 0)
