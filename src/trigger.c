@@ -341,9 +341,19 @@ static _Atomic bool exit_handed_over, snapshot_ended;
 static sem_t exit_done;
 static void exit_work(void);
 
+/* True if this thread blocks the snapshot signal now: the timer's ticks
+ * would not come. */
+static bool signal_blocked_here(void)
+{
+    sigset_t mask;
+    return pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 && sigismember(&mask, lt_config.signal);
+}
+
 bool lt_trigger_nudge(void)
 {
     if (atomic_load(&forked_snapshots)) {
+        if (signal_blocked_here())
+            return false;
         lt_writer_tick_in(next_tick_ms(false, false));
         return true;
     }

@@ -2,19 +2,20 @@
  *
  * A second thread costs a program every malloc and free, idle or not:
  * glibc's allocator takes its arena lock and uses locked instructions once
- * a process has two threads (perl, a malloc-heavy single-threaded program:
- * 2.3-2.6% of its CPU time with the snapshot thread asleep). So while the
- * program has one thread and only the signal asks for snapshots, the tracer
- * starts no thread: the signal's handler clones the process, and the clone
- * writes the snapshot from its copy of the tables while the program runs
- * on; it is paused only for the clone (page tables copied).
+ * a process has two threads (perl, single-threaded and malloc-heavy: 2.6%
+ * of its CPU time exact, 3.5% sampled, with the snapshot thread asleep).
+ * So while the program has one thread and only the signal asks for
+ * snapshots, the tracer starts no thread: the signal's handler clones the
+ * process, and the clone writes the snapshot from its copy of the tables
+ * while the program runs on, paused only for the clone (its page tables
+ * copied).
  *
  * Why the copy may write: the handler clones only when it interrupted the
- * program outside the tracer (else it tries again a few milliseconds
- * later, by a timer that sends the same signal), so the tables are whole, and no other
- * thread exists to hold a lock. The allocator may have been interrupted
- * anywhere (sampling's fast paths call it outside the tracer), so the copy
- * never calls it: its allocations come from a heap of its own.
+ * program outside the tracer (else it comes back a few milliseconds later,
+ * by a timer that sends the same signal), so the tables are whole, and no
+ * other thread exists to hold a lock. The allocator may have been
+ * interrupted anywhere (sampling's fast paths call it outside the tracer),
+ * so the copy never calls it: its allocations come from a heap of its own.
  *
  * The clone is a "clone child" (no termination signal): the program's
  * wait() and waitpid(-1) do not see it and no SIGCHLD reaches it. The

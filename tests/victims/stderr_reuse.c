@@ -6,10 +6,13 @@
  * more.
  * stderr_reuse daemon SECONDS: the same through glibc's daemon(), whose
  * dup2 is internal.
+ * stderr_reuse blocked SECONDS: blocks every signal, then points 0-2 at
+ * /dev/null and lives SECONDS more (no snapshot can be asked for).
  * stderr_reuse close-exit COUNT SIZE: leaks as above, then fclose(stderr)
  * and exit(0) at once, as tar and xz do. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 
 __attribute__((noinline)) static void *leak_site(size_t n) { void *p = malloc(n); memset(p, 5, n); return p; }
 
-static int detach(unsigned seconds)
+static int detach(unsigned seconds, bool snapshot)
 {
     int null = open("/dev/null", O_RDWR);
     for (int fd = 0; fd <= 2; fd++)
@@ -25,7 +28,8 @@ static int detach(unsigned seconds)
     if (null > 2)
         close(null);
     sleep(1);
-    raise(SIGUSR1);
+    if (snapshot)
+        raise(SIGUSR1);
     sleep(seconds);
     return 0;
 }
@@ -33,7 +37,13 @@ static int detach(unsigned seconds)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "detach") == 0)
-        return detach((unsigned)atoi(argv[2]));
+        return detach((unsigned)atoi(argv[2]), true);
+    if (argc == 3 && strcmp(argv[1], "blocked") == 0) {
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        return detach((unsigned)atoi(argv[2]), false);
+    }
     if (argc == 3 && strcmp(argv[1], "daemon") == 0) {
         if (daemon(1, 0) != 0)
             return 5;
