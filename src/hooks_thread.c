@@ -12,8 +12,8 @@
  * JVM and every Rust program start their threads this way. While the
  * thread is inside, the walk leaves its bounds for a later capture. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <aio.h>
+#include <errno.h>
 #include <mqueue.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -89,6 +89,12 @@ THREAD_STARTING_HOOK(int, aio_write, (struct aiocb * cb), (cb), true, -1)
 THREAD_STARTING_HOOK(int, aio_fsync, (int op, struct aiocb *cb), (op, cb), true, -1)
 THREAD_STARTING_HOOK(int, lio_listio,
                      (int mode, struct aiocb *const list[], int n, struct sigevent *ev),
+                     (mode, list, n, ev), true, -1)
+THREAD_STARTING_HOOK(int, aio_read64, (struct aiocb64 * cb), (cb), true, -1)
+THREAD_STARTING_HOOK(int, aio_write64, (struct aiocb64 * cb), (cb), true, -1)
+THREAD_STARTING_HOOK(int, aio_fsync64, (int op, struct aiocb64 *cb), (op, cb), true, -1)
+THREAD_STARTING_HOOK(int, lio_listio64,
+                     (int mode, struct aiocb64 *const list[], int n, struct sigevent *ev),
                      (mode, list, n, ev), true, -1)
 THREAD_STARTING_HOOK(int, getaddrinfo_a,
                      (int mode, struct gaicb *list[], int n, struct sigevent *ev),

@@ -139,6 +139,17 @@ static void forked_tick(void)
     lt_writer_tick_in(next_tick_ms(retry, busy));
 }
 
+/* The program has a thread that none of the calls the tracer watches
+ * started (a raw clone): no writer may copy it, and no thread can be
+ * started from a handler. The request waits for exit. */
+static void tell_of_unseen_thread(void)
+{
+    static _Atomic bool told;
+    if (!atomic_exchange(&told, true))
+        lt_warn("process %d started a thread the tracer did not see start: its signal "
+                "snapshots wait for its exit", (int)getpid());
+}
+
 static void on_snapshot_signal(int sig, siginfo_t *info, void *context)
 {
     (void)sig;
@@ -148,6 +159,8 @@ static void on_snapshot_signal(int sig, siginfo_t *info, void *context)
         atomic_fetch_add(&wake_requests, 1);
     if (atomic_load(&forked_snapshots) && __libc_single_threaded)
         forked_tick();
+    else if (atomic_load(&forked_snapshots))
+        tell_of_unseen_thread();
     else
         sem_post(&wake); /* EOVERFLOW: a wake-up is pending anyway */
     errno = saved;

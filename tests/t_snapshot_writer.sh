@@ -35,6 +35,17 @@ check_site "$(profile $vpid 4)" leak_late 10 80 10 80
 expect "SEQs" "1 2 3 4" "$(seqs "$T/p" $vpid | xargs)"
 expect "no tracer line but the profiles written" "" "$(leaktrace_lines "$T/w.err")"
 
+# glibc's own threads (a SIGEV_THREAD timer's) count too
+LEAKTRACE_FD=0 steps_start t
+step "early 10 64"
+step "timer-thread"
+expect "a SIGEV_THREAD timer fired: the snapshot thread runs" \
+  leaktrace "$(cat /proc/$vpid/task/*/comm | grep -x leaktrace)"
+snap_signal $vpid 1
+check_site "$(profile $vpid 1)" leak_early 10 640 10 640
+steps_end
+expect "exit code" 0 "$rc"
+
 # --- signals as fast as possible while the one thread allocates ---
 signals=100 k=2000 s=72
 for mode in exact sampled; do

@@ -9,6 +9,8 @@
  *   free-temp      frees the temp blocks
  *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
  *   thread N S     a new thread leaks N blocks of S bytes in leak_thread; joined
+ *   timer-thread   a SIGEV_THREAD timer fires once (glibc starts a thread
+ *                  of its own for it, not through pthread_create)
  *   pipe-eof PATH  sends itself SIGUSR1, closes a pipe's write end, waits for
  *                  end-of-file on its read end, and says on stderr whether
  *                  PATH (the snapshot's file) was there by then: "pipe-eof:
@@ -20,12 +22,14 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -91,6 +95,28 @@ static void in_a_thread(long n, size_t s)
     pthread_join(tid, NULL);
 }
 
+static void timer_fired(union sigval v)
+{
+    sem_post(v.sival_ptr);
+}
+
+static void timer_thread(void)
+{
+    sem_t fired;
+    sem_init(&fired, 0, 0);
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = timer_fired};
+    ev.sigev_value.sival_ptr = &fired;
+    timer_t timer;
+    struct itimerspec once = {.it_value = {0, 1000000}};
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0 || timer_settime(timer, 0, &once, NULL) != 0) {
+        perror("timer");
+        exit(3);
+    }
+    while (sem_wait(&fired) != 0) {
+    }
+    timer_delete(timer);
+}
+
 /* A tracer that keeps the program's descriptors while it writes a
  * snapshot holds this pipe open until it is done. */
 static void pipe_eof(const char *path)
@@ -142,6 +168,8 @@ int main(void)
             leak_outer(n, s);
         else if (sscanf(line, "thread %ld %zu", &n, &s) == 2)
             in_a_thread(n, s);
+        else if (strcmp(line, "timer-thread") == 0)
+            timer_thread();
         else if (sscanf(line, "pipe-eof %4095s", arg) == 1)
             pipe_eof(arg);
         else if (strcmp(line, "free-temp") == 0)
