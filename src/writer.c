@@ -17,14 +17,15 @@
  * interrupted anywhere (sampling's fast paths call it outside the tracer),
  * so the copy never calls it: its allocations come from a heap of its own.
  *
- * The clone is a "clone child" (no termination signal): the program's
- * wait() and waitpid(-1) do not see it and no SIGCHLD reaches it. The
- * handler reaps it before starting the next one, exit and the snapshot
- * thread wait for it; until then a finished writer is a zombie. */
+ * The writer is not the program's child (see launch below): the program's
+ * wait() never sees it, no SIGCHLD reaches the program, and no zombie
+ * stays. A pidfd says when it has ended: the handler starts no second one
+ * before, exit and the snapshot thread wait for it. */
 #define _GNU_SOURCE
 #include "writer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -33,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +50,7 @@
  * by the interrupted program, say): its SIGALRM ends it. Exit (and the
  * snapshot thread when it takes over) waits for it WRITER_WAIT_S at most. */
 #define WRITER_LIMIT_S 300
+#define WRITER_LIMIT_TEXT "300 s"
 #define WRITER_WAIT_S 60
 #define WRITER_STACK (8u << 20)
 
@@ -55,10 +58,11 @@
 static timer_t tick_timer;
 static bool tick_timer_made;
 
-/* The writer running or not yet reaped (0: none), its SEQ. Touched by the
- * handler and by the program's thread with the handler's signal blocked or
- * after forked snapshots ended. */
+/* The last writer (0: none, or done with), a pidfd for it, its SEQ.
+ * Touched by the handler and by the program's thread with the handler's
+ * signal blocked or after forked snapshots ended. */
 static _Atomic pid_t writer_pid;
+static int writer_pidfd = -1;
 static unsigned writer_seq;
 static int writer_of_pid;
 
@@ -162,22 +166,42 @@ static void use_own_heap(void)
 
 /* --- the writer --- */
 
+/* A crash (or SIGALRM: stuck) ends the writer with one line. */
+static void writer_died(int sig)
+{
+    lt_warn("snapshot %04u of process %d not written: its writer process %d %s (signal %d)",
+            writer_seq, writer_of_pid, (int)getpid(),
+            sig == SIGALRM ? "was stopped after " WRITER_LIMIT_TEXT : "crashed", sig);
+    _exit(1);
+}
+
+static void catch_writer_deaths(sigset_t *mask)
+{
+    static const int deaths[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGALRM};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = writer_died;
+    sigfillset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof deaths / sizeof *deaths; i++) {
+        sigaction(deaths[i], &sa, NULL);
+        sigdelset(mask, deaths[i]);
+    }
+}
+
 static int writer_main(void *unused)
 {
     (void)unused;
     /* Everything this process does is the tracer's. No handler of the
-     * program runs here (a crash ends the writer, without a core file);
-     * SIGALRM ends a stuck one. It keeps none of the program's descriptors
-     * but stderr: a socket the program closes meanwhile is closed. */
+     * program runs here; a crash ends the writer with one line, as
+     * SIGALRM does a stuck one. It keeps none of the program's
+     * descriptors but stderr: a socket the program closes meanwhile is
+     * closed. */
     lt_guard_flag = LT_GUARD_TRACER;
-    prctl(PR_SET_NAME, "leaktrace"); /* what ps shows, a zombie included */
-    sigset_t all_but_alarm;
-    sigfillset(&all_but_alarm);
-    sigdelset(&all_but_alarm, SIGALRM);
-    signal(SIGALRM, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &all_but_alarm, NULL);
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_NAME, "leaktrace"); /* what ps shows */
+    sigset_t mask;
+    sigfillset(&mask);
+    catch_writer_deaths(&mask);
+    sigprocmask(SIG_SETMASK, &mask, NULL);
     alarm(WRITER_LIMIT_S);
     errno = 0;
     int nice_now = getpriority(PRIO_PROCESS, 0);
@@ -188,49 +212,119 @@ static int writer_main(void *unused)
     _exit(lt_snapshot_write_as(writer_of_pid, writer_seq) ? 0 : 1);
 }
 
-/* Reaps the writer if it has ended, or once it has (a wait of at most
- * WRITER_WAIT_S, then it is killed); says so if it ended without writing
- * (it says why itself when a file could not be written). No SIGCHLD comes
- * for a clone child: the wait looks every few milliseconds. */
-static bool reap(bool wait)
+/* --- starting it: the program is never its parent ---
+ *
+ * A launcher shares the program's memory and descriptors, as a vfork
+ * child does, while the program waits for it (no page table is copied for
+ * it): it clones the writer, taking a pidfd for it, and ends at once. The
+ * writer, orphaned, is handed to init (or the nearest subreaper), which
+ * reaps it: no zombie stays in the program, whose wait() never sees it.
+ * The pidfd tells the program when the writer has ended. */
+struct launch {
+    void *stack_top;
+    pid_t pid;
+    int pidfd, err;
+};
+
+static int launch_writer(void *arg)
+{
+    struct launch *l = arg;
+    l->pid = clone(writer_main, l->stack_top, CLONE_PIDFD | SIGCHLD, NULL, &l->pidfd);
+    if (l->pid < 0 && (errno == EMFILE || errno == ENFILE)) { /* every number taken */
+        l->pidfd = -1;
+        l->pid = clone(writer_main, l->stack_top, SIGCHLD, NULL);
+    }
+    l->err = errno;
+    return 0;
+}
+
+static pid_t launch(void *writer_stack_top, int *pidfd, int *err)
+{
+    static char launcher_stack[64 << 10] __attribute__((aligned(64)));
+    struct launch l = {writer_stack_top, -1, -1, 0};
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old); /* no handler may run on the launcher */
+    pid_t launcher = clone(launch_writer, launcher_stack + sizeof launcher_stack,
+                           CLONE_VM | CLONE_VFORK | CLONE_FILES, &l);
+    if (launcher < 0)
+        l.err = errno;
+    else
+        while (waitpid(launcher, NULL, __WCLONE) < 0 && errno == EINTR) {
+        }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    *pidfd = l.pidfd;
+    *err = l.err;
+    return l.pid;
+}
+
+/* Without a pidfd (the program held every number): its PID, which
+ * answers until the writer is reaped (by init, or by the program when it
+ * is the subreaper: the PID 1 of a container). */
+static bool writer_pid_ended(pid_t pid)
+{
+    return waitpid(pid, NULL, WNOHANG | __WALL) == pid || kill(pid, 0) != 0;
+}
+
+/* True once the writer has ended, waiting up to timeout_ms for it. */
+static bool writer_ended(int timeout_ms)
+{
+    if (writer_pidfd >= 0) {
+        struct pollfd end = {.fd = writer_pidfd, .events = POLLIN};
+        int r;
+        while ((r = poll(&end, 1, timeout_ms)) < 0 && errno == EINTR) {
+        }
+        return r != 0;
+    }
+    pid_t pid = atomic_load(&writer_pid);
+    for (int waited = 0, step = 1; !writer_pid_ended(pid); waited += step) {
+        if (waited >= timeout_ms)
+            return false;
+        struct timespec pause = {0, step * 1000000L};
+        nanosleep(&pause, NULL);
+        step = step < 16 ? step * 2 : 16;
+    }
+    return true;
+}
+
+/* An ended writer is the program's to reap only when the program is the
+ * subreaper it was handed to (the PID 1 of a container, say). */
+static void forget_writer(void)
 {
     pid_t pid = atomic_load(&writer_pid);
-    if (!pid)
+    if (pid)
+        waitpid(pid, NULL, WNOHANG | __WALL);
+    if (writer_pidfd >= 0 && lt_fd_disown(writer_pidfd))
+        syscall(SYS_close, writer_pidfd);
+    writer_pidfd = -1;
+    atomic_store(&writer_pid, 0);
+}
+
+/* Once the writer has ended, forgets it; with `wait`, waits for that
+ * (WRITER_WAIT_S at most, then ends it). */
+static bool done_with_writer(bool wait)
+{
+    if (!atomic_load(&writer_pid))
         return true;
-    int status = 0, waited_ms = 0, step_ms = 1;
-    bool killed = false;
-    pid_t r;
-    while ((r = waitpid(pid, &status, WNOHANG | __WCLONE)) == 0 ||
-           (r < 0 && errno == EINTR)) {
-        if (r < 0)
-            continue;
+    if (!writer_ended(wait ? WRITER_WAIT_S * 1000 : 0)) {
         if (!wait)
             return false;
-        if (waited_ms >= WRITER_WAIT_S * 1000 && !killed) {
-            killed = kill(pid, SIGKILL) == 0;
-            continue;
-        }
-        struct timespec pause = {0, step_ms * 1000000L};
-        nanosleep(&pause, NULL);
-        waited_ms += step_ms;
-        step_ms = step_ms < 16 ? step_ms * 2 : 16;
-    }
-    atomic_store(&writer_pid, 0);
-    if (r == pid && killed)
+        if (writer_pidfd >= 0)
+            syscall(SYS_pidfd_send_signal, writer_pidfd, SIGKILL, NULL, 0);
+        else
+            kill(atomic_load(&writer_pid), SIGKILL);
         lt_warn("snapshot %04u of process %d not written: its writer process %d was stopped "
                 "after %d s",
-                writer_seq, writer_of_pid, (int)pid, WRITER_WAIT_S);
-    else if (r == pid && WIFSIGNALED(status))
-        lt_warn("snapshot %04u of process %d not written: its writer process %d was killed by "
-                "signal %d",
-                writer_seq, writer_of_pid, (int)pid, WTERMSIG(status));
-    return true; /* or ECHILD: the program reaped it (waitpid with __WALL) */
+                writer_seq, writer_of_pid, (int)atomic_load(&writer_pid), WRITER_WAIT_S);
+    }
+    forget_writer();
+    return true;
 }
 
 bool lt_writer_busy(void)
 {
     int saved = errno;
-    bool busy = !reap(false);
+    bool busy = !done_with_writer(false);
     errno = saved;
     return busy;
 }
@@ -238,7 +332,7 @@ bool lt_writer_busy(void)
 void lt_writer_wait(void)
 {
     int saved = errno;
-    reap(true);
+    done_with_writer(true);
     errno = saved;
 }
 
@@ -249,25 +343,28 @@ bool lt_writer_start(int pid, unsigned seq)
     /* The writer's stack: the handler may run on a small alternate stack */
     void *stack = mmap(NULL, WRITER_STACK, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    pid_t child = -1;
-    int err = errno;
+    pid_t writer = -1;
+    int pidfd = -1, err = errno;
     if (stack != MAP_FAILED) {
-        /* no termination signal: a clone child, unseen by the program's waits */
-        child = clone(writer_main, (char *)stack + WRITER_STACK, 0, NULL);
-        err = errno;
+        writer = launch((char *)stack + WRITER_STACK, &pidfd, &err);
         munmap(stack, WRITER_STACK); /* the writer has its copy */
     }
-    if (child < 0) {
+    if (writer < 0) {
         lt_warn("snapshot %04u of process %d not written: cannot start its writer process: %s",
                 seq, pid, strerror(err));
         return false;
     }
-    atomic_store(&writer_pid, child);
+    writer_pidfd = pidfd < 0 ? -1 : lt_fd_adopt(pidfd, true); /* the tracer's: out of the program's way */
+    atomic_store(&writer_pid, writer);
     return true;
 }
 
 bool lt_writer_init(void)
 {
+    long own = syscall(SYS_pidfd_open, getpid(), 0); /* Linux 5.3 */
+    if (own < 0)
+        return false;
+    syscall(SYS_close, own);
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_SIGNAL;
@@ -298,7 +395,7 @@ void lt_writer_forget_signal(void)
 
 bool lt_writer_after_fork_child(bool wanted)
 {
-    atomic_store(&writer_pid, 0); /* the parent's child */
-    tick_timer_made = false;     /* timers are not inherited */
+    forget_writer();          /* the parent's */
+    tick_timer_made = false; /* timers are not inherited */
     return wanted && lt_writer_init();
 }

@@ -1,7 +1,7 @@
 # A single-threaded program's signal snapshots are written by a forked
 # copy of it (src/writer.c): the tracer keeps no thread in the process
-# (a second thread makes every malloc of glibc's dearer). The copy is
-# invisible to the program's waitpid(-1); the snapshot thread takes over
+# (a second thread makes every malloc of glibc's dearer). The copy is not
+# the program's child (its waitpid(-1) sees none); the snapshot thread takes over
 # once the program starts a thread; signals that land inside the tracer,
 # or while a writer still runs, are answered later; every file is exact.
 source "$LT_TESTS/lib.sh"
@@ -16,6 +16,8 @@ expect "one thread: the tracer started none" 1 "$(threads $vpid)"
 snap_signal $vpid 1
 check_site "$(profile $vpid 1)" leak_early 100 6400 100 6400
 expect "still one thread after a signal snapshot" 1 "$(threads $vpid)"
+expect "and no child: the writer is handed to init, no zombie stays" "" \
+  "$(ps -o pid=,stat=,comm= --ppid $vpid)"
 # the writer keeps none of the program's descriptors: a pipe the program
 # closes while a snapshot is written ends at once, before the file is there
 step "pipe-eof $(profile $vpid 2)"
