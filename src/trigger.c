@@ -102,7 +102,10 @@ static bool take_requests(void);
  * thread. Interrupted inside the tracer (or before it is ready), the
  * tables may be half-changed: the timer brings the signal back soon
  * (writer.h), as it does while a writer still runs with requests waiting,
- * and when the stderr copy's release is due (log.c). */
+ * and when the stderr copy's release is due (log.c). A user's signal sent
+ * while the timer's is pending is merged into it by the kernel (one
+ * pending instance of a standard signal), so it counts no request; in the
+ * first two cases a request is waiting already, and is answered after. */
 #define RETRY_MS 10
 #define WRITER_POLL_MS 100
 
@@ -139,9 +142,9 @@ static void forked_tick(void)
     lt_writer_tick_in(next_tick_ms(retry, busy));
 }
 
-/* The program has a thread that none of the calls the tracer watches
- * started (a raw clone): no writer may copy it, and no thread can be
- * started from a handler. The request waits for exit. */
+/* glibc started a thread by a call the tracer does not watch: no writer
+ * may copy the process now, and no thread can be started from a handler.
+ * The request waits for exit. */
 static void tell_of_unseen_thread(void)
 {
     static _Atomic bool told;
