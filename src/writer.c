@@ -230,7 +230,7 @@ static int launch_writer(void *arg)
 {
     struct launch *l = arg;
     l->pid = clone(writer_main, l->stack_top, CLONE_PIDFD | SIGCHLD, NULL, &l->pidfd);
-    if (l->pid < 0 && (errno == EMFILE || errno == ENFILE)) { /* every number taken */
+    if (l->pid < 0) { /* every number taken, or a kernel before 5.2 */
         l->pidfd = -1;
         l->pid = clone(writer_main, l->stack_top, SIGCHLD, NULL);
     }
@@ -258,7 +258,7 @@ static pid_t launch(void *writer_stack_top, int *pidfd, int *err)
     return l.pid;
 }
 
-/* Without a pidfd (the program held every number): its PID, which
+/* Without a pidfd (the program held every number, an old kernel): its PID, which
  * answers until the writer is reaped (by init, or by the program when it
  * is the subreaper: the PID 1 of a container). */
 static bool writer_pid_ended(pid_t pid)
@@ -361,10 +361,6 @@ bool lt_writer_start(int pid, unsigned seq)
 
 bool lt_writer_init(void)
 {
-    long own = syscall(SYS_pidfd_open, getpid(), 0); /* Linux 5.3 */
-    if (own < 0)
-        return false;
-    syscall(SYS_close, own);
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_SIGNAL;
