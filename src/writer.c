@@ -50,7 +50,6 @@
  * by the interrupted program, say): its SIGALRM ends it. Exit (and the
  * snapshot thread when it takes over) waits for it WRITER_WAIT_S at most. */
 #define WRITER_LIMIT_S 300
-#define WRITER_LIMIT_TEXT "300 s"
 #define WRITER_WAIT_S 60
 #define WRITER_STACK (8u << 20)
 
@@ -169,9 +168,14 @@ static void use_own_heap(void)
 /* A crash (or SIGALRM: stuck) ends the writer with one line. */
 static void writer_died(int sig)
 {
-    lt_warn("snapshot %04u of process %d not written: its writer process %d %s (signal %d)",
-            writer_seq, writer_of_pid, (int)getpid(),
-            sig == SIGALRM ? "was stopped after " WRITER_LIMIT_TEXT : "crashed", sig);
+    if (sig == SIGALRM)
+        lt_warn("snapshot %04u of process %d not written: its writer process %d was stopped "
+                "after %d s",
+                writer_seq, writer_of_pid, (int)getpid(), WRITER_LIMIT_S);
+    else
+        lt_warn("snapshot %04u of process %d not written: its writer process %d crashed "
+                "(signal %d)",
+                writer_seq, writer_of_pid, (int)getpid(), sig);
     _exit(1);
 }
 
