@@ -1,9 +1,10 @@
 # A single-threaded program's signal snapshots are written by a forked
 # copy of it (src/writer.c): the tracer keeps no thread in the process
 # (a second thread makes every malloc of glibc's dearer). The copy is not
-# the program's child (its waitpid(-1) sees none); the snapshot thread takes over
-# once the program starts a thread; signals that land inside the tracer,
-# or while a writer still runs, are answered later; every file is exact.
+# the program's child (its waitpid(-1) sees none); the snapshot thread
+# takes over once the program starts a thread; signals that land inside
+# the tracer, or while a writer still runs, are answered later; every
+# file is exact.
 source "$LT_TESTS/lib.sh"
 source "$LT_TESTS/lib_heap.sh"
 
@@ -60,7 +61,7 @@ for mode in exact sampled; do
     start_traced solo_$mode "$LT_VICTIMS/heap_storm" $k $s 0
   for ((i = 0; i < 200; i++)); do grep -q running "$T/solo_$mode.out" && break; sleep 0.05; done
   for ((i = 0; i < signals; i++)); do kill -USR1 $vpid || break; done
-  sleep 0.5 # the last requests wait for the writer before
+  sleep 0.5 # requests made while a writer ran are answered after it
   expect "$mode: one thread after $i signals" 1 "$(threads $vpid)"
   echo stop >&3
   wait $tpid
