@@ -228,7 +228,7 @@ int lt_fd_close_range(unsigned first, unsigned last,
 
 static bool kept_by_writer(unsigned fd)
 {
-    return fd == STDERR_FILENO || atomic_load_explicit(&slots[fd], memory_order_relaxed) == LT_FD_OWN;
+    return fd == STDERR_FILENO || lt_fd_is_own((int)fd);
 }
 
 /* A descriptor with no peer. With every number taken, one of the

@@ -26,7 +26,7 @@
 #include "trigger.h"
 #include "walk.h"
 
-static void *_Atomic real_getattr, *_Atomic real_create;
+static void *_Atomic real_getattr;
 
 void lt_walk_hooks_init(void)
 {
@@ -47,21 +47,10 @@ LT_EXPORT int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr)
     return rc;
 }
 
-LT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-                             void *(*start)(void *), void *arg)
-{
-    int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
-        lt_resolve_next_once(&real_create, "pthread_create");
-    if (!real)
-        return EAGAIN;
-    if (!lt_in_tracer_proper()) /* not the tracer's own thread */
-        lt_trigger_program_starts_thread();
-    return real(thread, attr, start, arg);
-}
-
-/* The calls with which glibc starts a thread of its own, without the
- * public pthread_create: C11 threads, SIGEV_THREAD notifications (timers,
- * message queues), POSIX AIO's and getaddrinfo_a's helpers. */
+/* pthread_create, and the calls with which glibc starts a thread of its
+ * own without it: C11 threads, SIGEV_THREAD notifications (timers, message
+ * queues), POSIX AIO's and getaddrinfo_a's helpers. Not for the tracer's
+ * own threads (the tracer proper starts them). */
 #define THREAD_STARTING_HOOK(ret, name, params, args, starts, failed)                           \
     static void *_Atomic real_##name;                                                           \
     LT_EXPORT ret name params                                                                   \
@@ -77,6 +66,11 @@ LT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     }
 
 static bool by_thread(const struct sigevent *ev) { return ev && ev->sigev_notify == SIGEV_THREAD; }
+
+THREAD_STARTING_HOOK(int, pthread_create,
+                     (pthread_t * thread, const pthread_attr_t *attr, void *(*start)(void *),
+                      void *arg),
+                     (thread, attr, start, arg), true, EAGAIN)
 
 THREAD_STARTING_HOOK(int, thrd_create, (thrd_t * thread, thrd_start_t start, void *arg),
                      (thread, start, arg), true, thrd_error)

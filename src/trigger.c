@@ -481,18 +481,12 @@ void lt_trigger_start_thread(void)
 }
 
 /* The snapshot thread takes over from the writer processes. */
-static void end_forked_snapshots(void)
-{
-    if (atomic_exchange(&forked_snapshots, false))
-        lt_trigger_start_thread();
-}
-
 void lt_trigger_program_starts_thread(void)
 {
-    if (!atomic_load(&forked_snapshots))
+    if (!atomic_exchange(&forked_snapshots, false))
         return;
     bool entered = lt_guard_enter();
-    end_forked_snapshots();
+    lt_trigger_start_thread();
     if (entered)
         lt_guard_leave();
 }

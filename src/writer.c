@@ -82,13 +82,20 @@ struct header {
     uint64_t tag;
 };
 
+/* Where a block aligned to align goes, its header just before, in the
+ * chunk's free part from `next` on. */
+static uintptr_t block_after(const unsigned char *next, size_t align)
+{
+    return ((uintptr_t)next + HEADER + align - 1) & ~(uintptr_t)(align - 1);
+}
+
 static void *own_alloc(size_t n, size_t align)
 {
     if (align < HEADER)
         align = HEADER;
     if (n > SIZE_MAX / 2 || align > CHUNK / 2)
         return NULL;
-    uintptr_t at = ((uintptr_t)chunk_next + HEADER + align - 1) & ~(uintptr_t)(align - 1);
+    uintptr_t at = block_after(chunk_next, align);
     if (!chunk_next || at + n > (uintptr_t)chunk_end) {
         size_t len = (n + align + HEADER + CHUNK - 1) / CHUNK * CHUNK;
         void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -96,7 +103,7 @@ static void *own_alloc(size_t n, size_t align)
             return NULL;
         chunk_next = m;
         chunk_end = chunk_next + len;
-        at = ((uintptr_t)chunk_next + HEADER + align - 1) & ~(uintptr_t)(align - 1);
+        at = block_after(chunk_next, align);
     }
     chunk_next = (unsigned char *)(at + n);
     struct header h = {n, TAG ^ at};
@@ -358,7 +365,7 @@ bool lt_writer_start(int pid, unsigned seq)
                 seq, pid, strerror(err));
         return false;
     }
-    writer_pidfd = pidfd < 0 ? -1 : lt_fd_adopt(pidfd, true); /* the tracer's: out of the program's way */
+    writer_pidfd = lt_fd_adopt(pidfd, true); /* the tracer's, out of the program's way (-1 stays) */
     atomic_store(&writer_pid, writer);
     return true;
 }
