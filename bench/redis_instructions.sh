@@ -34,45 +34,56 @@ tests=set,get,incr,lpush,lpop,hset
 total_requests=$((requests * 6))
 
 tmp=$(mktemp -d)
-server=
 cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null
+  [[ -f $tmp/server.pid ]] && kill "$(cat "$tmp/server.pid")" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# count N [VAR=VALUE...]: the server's instructions serving N requests a test
+# count N [VAR=VALUE...]: the server's instructions serving N requests a
+# test; nothing if it did not start or callgrind wrote no total
 count() {
   local n=$1 port=$((20000 + RANDOM % 20000))
   shift
   env "$@" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
     redis-server --port $port --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
     --logfile "$tmp/server.log" --dir "$tmp" 2>"$tmp/valgrind.log" &
-  server=$!
-  local i
+  local server=$! i
+  echo $server >"$tmp/server.pid"
   for i in $(seq 600); do # valgrind starts the server in seconds; 60 at most
     [[ $(redis-cli -p $port ping 2>/dev/null) == PONG ]] && break
     sleep 0.1
   done
-  redis-benchmark -p $port -c 1 -n "$n" -r 100000 -d 64 -t $tests -q >/dev/null
+  redis-benchmark -p $port -c 1 -n "$n" -r 100000 -d 64 -t $tests -q >/dev/null || true
   redis-cli -p $port shutdown nosave >/dev/null 2>&1 || true
-  wait "$server" || true
-  server=
+  wait $server || true
+  rm -f "$tmp/server.pid"
   awk '/Collected :/ { print $4 }' "$tmp/valgrind.log"
 }
 
 # column VAR=VALUE...: the instructions of runs of N and 2N requests a test
+# (run in a command substitution: the caller exits when it prints nothing)
 column() {
-  echo "$(count "$requests" "$@") $(count $((requests * 2)) "$@")"
+  local one two
+  one=$(count "$requests" "$@")
+  two=$(count $((requests * 2)) "$@")
+  if [[ -z $one || -z $two ]]; then
+    echo "redis_instructions: a run under $* did not finish; valgrind's log:" >&2
+    tail -n 5 "$tmp/valgrind.log" >&2
+    exit 1
+  fi
+  echo "$one $two"
 }
 
 printf '%-60s %15s %8s %18s\n' "redis-server, $((total_requests * 2)) requests, 1 client" \
   instructions ratio "added a request"
 read -r base1 base2 <<<"$(column LEAKTRACE_AT_EXIT=0)"
+[[ -n $base2 ]] || exit 1 # column said why
 printf '%-60s %15s %8s %18s\n' untraced "$base2" - -
 for lib in "${libs[@]}"; do
   read -r ir1 ir2 <<<"$(column LD_PRELOAD="$lib" LEAKTRACE_AT_EXIT=0 LEAKTRACE_QUIET=1 \
     LEAKTRACE_OUT="$tmp")"
+  [[ -n $ir2 ]] || exit 1
   printf '%-60s %15s %8s %18s\n' "$lib exact" "$ir2" \
     "$(awk -v a="$ir2" -v b="$base2" 'BEGIN { printf "%.3fx", a / b }')" \
     "$(awk -v a1="$ir1" -v a2="$ir2" -v b1="$base1" -v b2="$base2" -v n=$total_requests \

@@ -123,7 +123,7 @@ fi
 # handlers do: each capture's path to the base steps DEPTH + 3 frames (one
 # word each read without frame pointers, in the _O2 build; two with). A
 # path holds 28 words; with 10, as before, these were walked to their end
-# every time (3 of 6001 known; redis-server: 31% of its captures). Under
+# every time (3 of 6,001 known; redis-server: 31% of its captures). Under
 # the check every capture walks and records a path over one of its set's,
 # so fewer are known than without it (4,794 of 6,001 here, against 5,980
 # path hits without the check).

@@ -2,13 +2,13 @@
  * main calls one of four handlers in turn, each handler a chain of DEPTH
  * frames (descend) down to malloc. The thread's base of outer frames
  * (walk.c) is main and what is under it; each capture's path from the
- * hook's caller to the base steps DEPTH + 1 frames, as redis-server's do
- * (some 11 of its 16). A path records the words its walk read, one or two a
- * frame: those with more than a path holds are walked to their end every
- * time.
+ * hook's caller to the base steps DEPTH + 3 frames (descend's DEPTH + 1,
+ * churn, the handler), as redis-server's stacks of some 16 frames do. A
+ * path records the words its walk read, one or two a frame: those with
+ * more than a path holds are walked to their end every time.
  *
- * unwind_deep_paths ROUNDS DEPTH: ROUNDS times, each handler allocates a
- * block and frees it, four times, then leaks one; handler_N's blocks are
+ * unwind_deep_paths ROUNDS DEPTH: ROUNDS times, each handler allocates five
+ * blocks, frees the first four and leaks the fifth; handler_N's blocks are
  * 16 * (N + 1) bytes. Prints the leaks' count. */
 #include <stdio.h>
 #include <stdlib.h>
