@@ -362,9 +362,10 @@ static inline void note_bp_read(struct recorder *rec, uintptr_t bp)
 #define PATH_WAYS 4
 /* A path's walk reads a word a frame (the return address), two where the
  * next rule reads rbp: 28 words take redis-server's paths (the longest it
- * recorded under redis-benchmark read 27; its stacks average 16 frames).
- * With 10, 31% of its captures found no path (their walks read more) and
- * were walked to their end. */
+ * recorded under redis-benchmark read 27; its stacks average 16 frames),
+ * 14 frames of code built with frame pointers. With 10, 31% of its
+ * captures found no path (their walks read more) and were walked to their
+ * end. */
 #define PATH_WORDS 28 /* read by the walk from the start to the join */
 #define PATH_CHECKS 32 /* and the base's words, when they fit: checked as one */
 _Static_assert(PATH_CHECKS % 4 == 0 && PATH_WORDS <= PATH_CHECKS,

@@ -122,11 +122,12 @@ fi
 # Deep stacks that share only their outer frames, as an event loop's
 # handlers do: each capture's path to the base steps DEPTH + 3 frames (one
 # word each read without frame pointers, in the _O2 build; two with). A
-# path holds 28 words; with 10, as before, these were walked to their end
-# every time (3 of 6,001 known; redis-server: 31% of its captures). Under
-# the check every capture walks and records a path over one of its set's,
-# so fewer are known than without it (4,794 of 6,001 here, against 5,980
-# path hits without the check).
+# path holds 28 words: depth 25 in the _O2 build, 11 in the other (one
+# more, and these paths are lost again). With 10, as before, these were
+# walked to their end every time (3 of 6,001 known; redis-server: 31% of
+# its captures). Under the check every capture walks and records a path
+# over one of its set's, so fewer are known than without it (4,794 of
+# 6,001 here, against 5,980 path hits without the check).
 rounds=300
 for spec in "unwind_deep_paths 9" "unwind_deep_paths_O2 20"; do
   read -r v depth <<<"$spec"
