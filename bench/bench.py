@@ -34,14 +34,15 @@ FULL = dict(rounds=7, storm_pairs=1_000_000, depth=20, window=256, leak_count=64
             leak_size=1024, perl_lines=20000, redis_requests=40000,
             redis_tests="set,get,incr,lpush,lpop,hset", hold_blocks=1_000_000, hold_size=32,
             snap_stacks=100_000, snap_per_stack=10, acc_pairs=100_000, acc_leak_count=16384,
-            acc_leak_size=4096, acc_runs=11, strace_pairs=20000)
+            acc_leak_size=4096, acc_runs=11, strace_pairs=20000, redis_ir_requests=5000)
 QUICK = dict(FULL, rounds=3, acc_runs=5, storm_pairs=200_000, perl_lines=4000,
              redis_requests=5000, redis_tests="set,get,lpush")
 # Quick mode leaves out what takes longest: jemalloc's exact profiler on the
 # bigger workloads (tens of seconds a run) and the service.
 QUICK_SKIP = {("perl", "je-prof"), ("hold", "je-prof")}
 QUICK_WORKLOADS = ["storm1", "storm2", "perl", "hold", "snapshot", "accuracy", "syscalls"]
-ALL_WORKLOADS = ["storm1", "storm2", "perl", "redis", "hold", "snapshot", "accuracy", "syscalls"]
+ALL_WORKLOADS = ["storm1", "storm2", "perl", "redis", "redis_ir", "hold", "snapshot", "accuracy",
+                 "syscalls"]
 
 
 def log(msg):
@@ -676,6 +677,32 @@ def measure_syscalls(cfg, bins, lib, tmpbase):
     return table(head, rows), summary
 
 
+def measure_redis_instructions(cfg, lib):
+    """bench/redis_instructions.sh: redis-server's instructions under callgrind, a
+    steady companion to the throughput, which this machine's load moves."""
+    script = os.path.join(HERE, "redis_instructions.sh")
+    r = subprocess.run([script, "-n", str(cfg["redis_ir_requests"]), lib], capture_output=True,
+                       text=True, timeout=3 * RUN_TIMEOUT)
+    rows = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"(untraced|.* exact)\s+(\d+)\s+(\S+)\s+(\S+)$", line)
+        if m:
+            rows["none" if m.group(1) == "untraced" else "lt"] = (int(m.group(2)), m.group(3),
+                                                                   m.group(4))
+    if r.returncode != 0 or set(rows) != {"none", "lt"}:
+        why = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        log(f"  redis_ir: n/a ({why})")
+        return f"n/a: {why}", {}
+    total = 2 * 6 * cfg["redis_ir_requests"]
+    head = [f"redis-server, {total:,} requests from one client, no exit snapshot",
+            "instructions", "ratio", "instructions added a request"]
+    text = table(head, [["no tracer", f"{rows['none'][0]:,}", "-", "-"],
+                        ["leaktrace exact", f"{rows['lt'][0]:,}", rows["lt"][1],
+                         f"{int(rows['lt'][2]):,}"]])
+    log("  redis_ir: done")
+    return text, {"ratio": float(rows["lt"][1].rstrip("x")), "added": int(rows["lt"][2])}
+
+
 # ---------------------------------------------------------------- summary
 
 def targets(s):
@@ -713,11 +740,13 @@ def targets(s):
         add("perl: leaktrace exact <= 1.5x untraced wall",
             f"{p['lt']['ratio']:.2f}x (CPU time: {fmt(p['lt']['cpu_ratio'])}x)",
             p["lt"]["ratio"] <= 1.5)
-    rd = s.get("redis", {})
+    rd, ir = s.get("redis", {}), s.get("redis_ir", {})
     if rd.get("lt", {}).get("ratio"):
+        steady = (f"; callgrind: {ir['ratio']:.2f}x the instructions, {ir['added']:,} added a "
+                  "request" if ir else "")
         add("redis: leaktrace exact throughput >= 97% of untraced",
-            f"{rd['lt']['ratio']:.1%} (server CPU per request: {fmt(rd['lt']['cpu_ratio'])}x)",
-            rd["lt"]["ratio"] >= 0.97)
+            f"{rd['lt']['ratio']:.1%} (server CPU per request: {fmt(rd['lt']['cpu_ratio'])}x"
+            f"{steady})", rd["lt"]["ratio"] >= 0.97)
     for key, label in (("storm1", "storm T=1"), ("storm2", "storm T=2")):
         v = s.get(key, {}).get("lt-s", {}).get("ratio")
         if v:
@@ -828,6 +857,9 @@ def main():
     if "redis" in wanted and not (shutil.which("redis-server") and shutil.which("redis-benchmark")):
         log("redis-server/redis-benchmark not installed: the service workload is skipped")
         wanted.remove("redis")
+    if "redis_ir" in wanted and not (shutil.which("redis-server") and shutil.which("valgrind")):
+        log("redis-server or valgrind not installed: redis-server's instruction count is skipped")
+        wanted.remove("redis_ir")
 
     started = datetime.datetime.now().astimezone()
     t_start = time.monotonic()
@@ -873,6 +905,13 @@ def main():
                 note += (f" Allocations counted by leaktrace exact (alloc_objects, whole run): "
                          f"{work.count_mallocs:,}.")
             sections.append(f"## {work.title}\n\n{text}\n{note}\n")
+        if "redis_ir" in wanted:
+            log("redis_ir")
+            text, summary["redis_ir"] = measure_redis_instructions(cfg, lib)
+            sections.append("## redis-server's instructions (bench/redis_instructions.sh: "
+                            "callgrind, N then 2N requests of each of set, get, incr, lpush, "
+                            "lpop, hset; the added instructions a request are the second N's, "
+                            "so start-up cancels out)\n\n" f"{text}\n")
         if "snapshot" in wanted:
             log("snapshot")
             text, summary["snapshot"], raw["snapshot"] = measure_snapshot(cfg, bins, lib, tmpbase)
