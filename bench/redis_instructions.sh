@@ -4,9 +4,9 @@
 # lpop and hset, untraced and then under each library given (default: this
 # checkout's build-bench/libleaktrace.so), exact mode, no exit snapshot.
 # The server's CPU time under load moves by more than most changes on a
-# shared machine; these counts do not: the totals repeat to 1-2%, the
-# instructions added a request to about 5% (how many requests one read
-# brings varies).
+# shared machine; these counts move less: the totals and their ratio
+# repeat to about 2%, the instructions added a request (a difference of two
+# differences) to about 15% (one build: 3,606 to 4,682 in three runs).
 #
 #   bench/redis_instructions.sh [-n N] [LIB.so ...]    (N: default 5000)
 #
