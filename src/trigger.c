@@ -160,9 +160,10 @@ static void on_snapshot_signal(int sig, siginfo_t *info, void *context)
     int saved = errno;
     if (!lt_writer_is_tick(info))
         atomic_fetch_add(&wake_requests, 1);
-    if (atomic_load(&forked_snapshots) && __libc_single_threaded)
+    bool forked = atomic_load(&forked_snapshots);
+    if (forked && __libc_single_threaded)
         forked_tick();
-    else if (atomic_load(&forked_snapshots))
+    else if (forked)
         tell_of_unseen_thread();
     else
         sem_post(&wake); /* EOVERFLOW: a wake-up is pending anyway */

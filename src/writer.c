@@ -172,13 +172,20 @@ static void use_own_heap(void)
 
 /* --- the writer --- */
 
+/* The line for a writer ended for taking too long: by its own alarm, or by
+ * the program's exit waiting for it. */
+static void warn_writer_stopped(pid_t writer, int after_s)
+{
+    lt_warn("snapshot %04u of process %d not written: its writer process %d was stopped "
+            "after %d s",
+            writer_seq, writer_of_pid, (int)writer, after_s);
+}
+
 /* A crash (or SIGALRM: stuck) ends the writer with one line. */
 static void writer_died(int sig)
 {
     if (sig == SIGALRM)
-        lt_warn("snapshot %04u of process %d not written: its writer process %d was stopped "
-                "after %d s",
-                writer_seq, writer_of_pid, (int)getpid(), WRITER_LIMIT_S);
+        warn_writer_stopped(getpid(), WRITER_LIMIT_S);
     else
         lt_warn("snapshot %04u of process %d not written: its writer process %d crashed "
                 "(signal %d)",
@@ -324,9 +331,7 @@ static bool done_with_writer(bool wait)
             syscall(SYS_pidfd_send_signal, writer_pidfd, SIGKILL, NULL, 0);
         else
             kill(atomic_load(&writer_pid), SIGKILL);
-        lt_warn("snapshot %04u of process %d not written: its writer process %d was stopped "
-                "after %d s",
-                writer_seq, writer_of_pid, (int)atomic_load(&writer_pid), WRITER_WAIT_S);
+        warn_writer_stopped(atomic_load(&writer_pid), WRITER_WAIT_S);
     }
     forget_writer();
     return true;
