@@ -161,7 +161,7 @@ static void drop(int fd)
 {
     uint32_t id = atomic_exchange_explicit(&slots[fd], 0, memory_order_relaxed);
     if (id && id != LT_FD_OWN)
-        lt_stack_sub(lt_stacks_get(id), LT_OBJ_ONE, 0);
+        lt_stack_sub(id, LT_OBJ_ONE, 0);
 }
 
 void lt_fd_record(int fd, const struct lt_fd_site *site, enum lt_fd_kind kind)
@@ -172,12 +172,12 @@ void lt_fd_record(int fd, const struct lt_fd_site *site, enum lt_fd_kind kind)
         kind = lt_fd_probe(fd);
     uint32_t id = lt_stacks_intern(site->frames, site->depth, site->hash,
                                    LT_TAG_FD_FIRST + (unsigned)kind);
-    lt_stack_add(lt_stacks_get(id), LT_OBJ_ONE, 0);
+    lt_stack_add(id, LT_OBJ_ONE, 0);
     uint32_t old = atomic_exchange_explicit(&slots[fd], id, memory_order_relaxed);
     /* Closed by a path we do not see (a raw syscall, a dup2 over it): it is
      * gone now that the number is back. */
     if (old && old != LT_FD_OWN)
-        lt_stack_sub(lt_stacks_get(old), LT_OBJ_ONE, 0);
+        lt_stack_sub(old, LT_OBJ_ONE, 0);
     raise_high_water(fd);
 }
 

@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) struct weight weigh(size_t size)
 static inline __attribute__((always_inline)) void count_free(struct lt_live_rec rec)
 {
     struct weight w = weigh(rec.size);
-    lt_stack_sub_hooked(lt_stacks_get(rec.stack), w.objects, w.bytes);
+    lt_stack_sub_hooked(rec.stack, w.objects, w.bytes);
 }
 
 LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
@@ -113,7 +113,7 @@ LT_HOT void lt_heap_track(void *p, size_t size, const void *hook_frame)
         break;
     }
     struct weight w = weigh(rec.size);
-    lt_stack_add_hooked(lt_stacks_get(rec.stack), w.objects, w.bytes);
+    lt_stack_add_hooked(rec.stack, w.objects, w.bytes);
 }
 
 LT_HOT void lt_heap_untrack(void *p)

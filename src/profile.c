@@ -74,11 +74,6 @@ static const struct profile_kind kinds[] = {
                        2, {"fds", "count"}, "inuse_fds"},
 };
 
-static int64_t objects(int64_t fixed)
-{
-    return (fixed + LT_OBJ_ONE / 2) / LT_OBJ_ONE;
-}
-
 /* The sample values of a stack for this kind of profile, less the base if
  * any; false when the stack belongs to the other kind or all values are 0. */
 static bool stack_values(enum lt_profile_kind kind, uint32_t id,
@@ -89,8 +84,8 @@ static bool stack_values(enum lt_profile_kind kind, uint32_t id,
     bool fd = s->tag >= LT_TAG_FD_FIRST && s->tag < LT_TAG_FD_FIRST + LT_FD_KIND_COUNT;
     if (kind == LT_PROFILE_HEAP ? !heap : !fd)
         return false;
-    struct lt_stack_totals t = lt_stack_read(s);
-    int64_t ao = objects(t.alloc_objects), io = objects(t.inuse_objects);
+    struct lt_stack_totals t = lt_stack_read(id);
+    int64_t ao = lt_whole_objects(t.alloc_objects), io = lt_whole_objects(t.inuse_objects);
     int n = kinds[kind].ntypes;
     if (kind == LT_PROFILE_HEAP) {
         v[0] = ao;

@@ -18,12 +18,6 @@ struct site {
     int64_t bytes, objects;
 };
 
-static int64_t live_objects(const struct lt_stack *s)
-{
-    return (lt_stack_read(s).inuse_objects + LT_OBJ_ONE / 2) /
-           LT_OBJ_ONE;
-}
-
 /* Keeps top[] sorted by bytes, largest first. */
 static void consider(struct site *top, struct site candidate)
 {
@@ -84,11 +78,10 @@ void lt_report_at_exit(const char *heap_path)
     int64_t bytes = 0, objects = 0;
     uint32_t n = lt_stacks_count(), stacks = 0;
     for (uint32_t id = 1; id <= n; id++) {
-        const struct lt_stack *s = lt_stacks_get(id);
-        int64_t b = lt_stack_read(s).inuse_bytes;
-        if (s->tag != LT_TAG_HEAP || b <= 0)
+        struct lt_stack_totals t = lt_stack_read(id); /* once: bytes and objects agree */
+        if (lt_stacks_get(id)->tag != LT_TAG_HEAP || t.inuse_bytes <= 0)
             continue;
-        struct site site = {id, b, live_objects(s)};
+        struct site site = {id, t.inuse_bytes, lt_whole_objects(t.inuse_objects)};
         bytes += site.bytes;
         objects += site.objects;
         stacks++;

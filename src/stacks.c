@@ -12,14 +12,17 @@
 #include "retired.h"
 #include "stack.h"
 
-/* Records, slots and frames are reserved, not committed, until used: about
- * 300 MB of address space, which an RLIMIT_AS counts (a process that
- * lowers its own below what it already has gets no more memory at all). */
-#define MAX_STACKS (1u << 19) /* 160 MiB of records */
+/* Records, counters, slots and frames are reserved, not committed, until
+ * used: about 220 MB of address space, which an RLIMIT_AS counts (a process
+ * that lowers its own below what it already has gets no more memory at
+ * all). */
+#define MAX_STACKS LT_MAX_STACKS /* 12 MiB of records, 64 MiB of counters */
 #define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
 #define FRAME_ARENA_WORDS (16u << 20) /* 128 MiB: 32 frames a stack on average */
 
 struct lt_stack *lt_stacks_records;
+struct lt_stack_counters *lt_stacks_counters;
+struct lt_stack_alloc_base *lt_stacks_alloc_bases;
 static _Atomic uint32_t *slots;
 static uintptr_t *frame_arena;
 static size_t frame_used;
@@ -143,9 +146,13 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
 bool lt_stacks_init(void)
 {
     lt_stacks_records = reserve(sizeof(struct lt_stack) * MAX_STACKS);
+    lt_stacks_counters =
+        reserve(sizeof(struct lt_stack_counters) * LT_COUNTER_SHARDS * MAX_STACKS);
+    lt_stacks_alloc_bases = reserve(sizeof(struct lt_stack_alloc_base) * MAX_STACKS);
     slots = reserve(sizeof(uint32_t) * SLOT_COUNT);
     frame_arena = reserve(sizeof(uintptr_t) * FRAME_ARENA_WORDS);
-    if (!lt_stacks_records || !slots || !frame_arena)
+    if (!lt_stacks_records || !lt_stacks_counters || !lt_stacks_alloc_bases || !slots ||
+        !frame_arena)
         return false;
     /* The catch-alls come first, so they exist however full the table gets. */
     for (unsigned tag = 0; tag < LT_TAG_COUNT; tag++)
@@ -162,18 +169,10 @@ void lt_stacks_reset_alloc(void)
 {
     uint32_t n = lt_stacks_count();
     for (uint32_t id = 1; id <= n; id++) {
-        struct lt_stack *s = &lt_stacks_records[id];
-        struct lt_stack_totals t = lt_stack_read(s); /* since the last base */
-        s->alloc_objects_base += (uint64_t)t.alloc_objects;
-        s->alloc_bytes_base += (uint64_t)t.alloc_bytes;
+        struct lt_stack_totals t = lt_stack_read(id); /* since the last base */
+        lt_stacks_alloc_bases[id].objects += (uint64_t)t.alloc_objects;
+        lt_stacks_alloc_bases[id].bytes += (uint64_t)t.alloc_bytes;
     }
-}
-
-size_t lt_stacks_memory(void)
-{
-    uint32_t n = lt_stacks_count();
-    return (size_t)(n + 1) * sizeof(struct lt_stack) + frame_used * sizeof(uintptr_t) +
-           (size_t)n * 2 * sizeof(uint32_t);
 }
 
 /* An abandoned insert is at worst a record not yet findable: the stack

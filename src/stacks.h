@@ -23,6 +23,12 @@ enum lt_tag {
  * fractional weight; exact mode adds LT_OBJ_ONE per object. */
 #define LT_OBJ_ONE 65536
 
+/* A fixed-point count as whole objects, to the nearest. */
+static inline int64_t lt_whole_objects(int64_t fixed)
+{
+    return (fixed + LT_OBJ_ONE / 2) / LT_OBJ_ONE;
+}
+
 /* Counters are sharded: two threads allocating from the same stack on two
  * cores would otherwise fight over one cache line on every malloc and free.
  * lt_stack_add picks the shard by thread slot; the heap hooks' updates
@@ -36,22 +42,48 @@ enum lt_tag {
 struct lt_stack_counters {
     _Atomic int64_t alloc_objects, alloc_bytes;
     _Atomic int64_t freed_objects, freed_bytes;
-} __attribute__((aligned(64)));
+};
 
+/* A stack's record: what interning compares, and what a profile prints.
+ * Its counters live apart, shard by shard (lt_stack_counters_of). */
 struct lt_stack {
     uint64_t hash;
     const uintptr_t *frames;
     uint16_t depth;
     uint8_t tag;
     uint32_t generation; /* libraries unloaded before it was first seen (retired.h) */
-    uint64_t alloc_objects_base, alloc_bytes_base; /* allocated before a fork (in the child) */
-    struct lt_stack_counters shard[LT_COUNTER_SHARDS];
-} __attribute__((aligned(64)));
+};
 
 /* A stack's counters summed over the shards. */
 struct lt_stack_totals {
     int64_t alloc_objects, alloc_bytes, inuse_objects, inuse_bytes;
 };
+
+/* In a forked child, what its stacks had allocated before the fork: its
+ * alloc_* start from zero (lt_stacks_reset_alloc). */
+struct lt_stack_alloc_base {
+    uint64_t objects, bytes;
+};
+
+#define LT_MAX_STACKS (1u << 19) /* ids are below it */
+
+/* Reserved address space, indexed by id: pages cost memory once touched. */
+extern struct lt_stack *lt_stacks_records;
+extern struct lt_stack_counters *lt_stacks_counters; /* LT_COUNTER_SHARDS arrays */
+extern struct lt_stack_alloc_base *lt_stacks_alloc_bases; /* touched in fork children only */
+
+static inline struct lt_stack *lt_stacks_get(uint32_t id) { return &lt_stacks_records[id]; }
+
+/* The counters of stack id in one shard. Each shard is an array of its own
+ * (shard-major), not a part of the record: a record carrying its four
+ * shards, each on a cache line of its own, took 320 bytes a stack, where a
+ * single-threaded program now touches 56 (the record and its one shard's
+ * counters), one using every shard 152. Two stacks' counters share a line,
+ * which only the threads of that shard write. */
+static inline struct lt_stack_counters *lt_stack_counters_of(uint32_t id, unsigned shard)
+{
+    return &lt_stacks_counters[(size_t)shard * LT_MAX_STACKS + id];
+}
 
 /* Reserves the table's address space; false if the kernel refuses. */
 bool lt_stacks_init(void);
@@ -62,8 +94,6 @@ bool lt_stacks_init(void);
  * stack takes the table's insert lock. */
 uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
                           unsigned tag);
-
-static inline struct lt_stack *lt_stacks_get(uint32_t id);
 
 /* Number of ids in use: valid ids are 1..lt_stacks_count(). */
 uint32_t lt_stacks_count(void);
@@ -96,19 +126,19 @@ static inline void count_freed(struct lt_stack_counters *c, bool owned, int64_t 
     counter_add(&c->freed_bytes, bytes, owned, memory_order_release);
 }
 
-static inline struct lt_stack_counters *slot_counters(struct lt_stack *s)
+static inline struct lt_stack_counters *slot_counters(uint32_t id)
 {
-    return &s->shard[lt_thread_slot() % LT_COUNTER_SHARDS];
+    return lt_stack_counters_of(id, lt_thread_slot() % LT_COUNTER_SHARDS);
 }
 
-static inline void lt_stack_add(struct lt_stack *s, int64_t objects, int64_t bytes)
+static inline void lt_stack_add(uint32_t id, int64_t objects, int64_t bytes)
 {
-    count_alloc(slot_counters(s), false, objects, bytes);
+    count_alloc(slot_counters(id), false, objects, bytes);
 }
 
-static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t bytes)
+static inline void lt_stack_sub(uint32_t id, int64_t objects, int64_t bytes)
 {
-    count_freed(slot_counters(s), false, objects, bytes);
+    count_freed(slot_counters(id), false, objects, bytes);
 }
 
 /* The same, for a hook's bookkeeping under the guard (the heap hooks'),
@@ -121,26 +151,26 @@ static inline void lt_stack_sub(struct lt_stack *s, int64_t objects, int64_t byt
 extern __thread unsigned lt_owned_shard_plus_one __attribute__((tls_model("initial-exec")));
 unsigned lt_take_shard(void); /* returns the thread's shard + 1 */
 
-static inline struct lt_stack_counters *hooked_counters(struct lt_stack *s, bool *owned)
+static inline struct lt_stack_counters *hooked_counters(uint32_t id, bool *owned)
 {
     unsigned plus_one = lt_owned_shard_plus_one;
     if (__builtin_expect(plus_one == 0, 0))
         plus_one = lt_take_shard();
     *owned = plus_one < LT_COUNTER_SHARDS;
-    return &s->shard[plus_one - 1];
+    return lt_stack_counters_of(id, plus_one - 1);
 }
 
-static inline void lt_stack_add_hooked(struct lt_stack *s, int64_t objects, int64_t bytes)
+static inline void lt_stack_add_hooked(uint32_t id, int64_t objects, int64_t bytes)
 {
     bool owned;
-    struct lt_stack_counters *c = hooked_counters(s, &owned);
+    struct lt_stack_counters *c = hooked_counters(id, &owned);
     count_alloc(c, owned, objects, bytes);
 }
 
-static inline void lt_stack_sub_hooked(struct lt_stack *s, int64_t objects, int64_t bytes)
+static inline void lt_stack_sub_hooked(uint32_t id, int64_t objects, int64_t bytes)
 {
     bool owned;
-    struct lt_stack_counters *c = hooked_counters(s, &owned);
+    struct lt_stack_counters *c = hooked_counters(id, &owned);
     count_freed(c, owned, objects, bytes);
 }
 
@@ -150,33 +180,28 @@ static inline void lt_stack_sub_hooked(struct lt_stack *s, int64_t objects, int6
  * stay right even after the running totals wrap, which a stack allocating
  * ten million objects a second (65536 a count in fixed point) does in
  * about five months. */
-static inline struct lt_stack_totals lt_stack_read(const struct lt_stack *s)
+static inline struct lt_stack_totals lt_stack_read(uint32_t id)
 {
     uint64_t freed_objects = 0, freed_bytes = 0, alloc_objects = 0, alloc_bytes = 0;
-    for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-        freed_objects += (uint64_t)atomic_load_explicit(&s->shard[i].freed_objects,
-                                                        memory_order_acquire);
-        freed_bytes += (uint64_t)atomic_load_explicit(&s->shard[i].freed_bytes,
-                                                      memory_order_acquire);
+    for (unsigned i = 0; i < LT_COUNTER_SHARDS; i++) {
+        const struct lt_stack_counters *c = lt_stack_counters_of(id, i);
+        freed_objects += (uint64_t)atomic_load_explicit(&c->freed_objects, memory_order_acquire);
+        freed_bytes += (uint64_t)atomic_load_explicit(&c->freed_bytes, memory_order_acquire);
     }
-    for (int i = 0; i < LT_COUNTER_SHARDS; i++) {
-        alloc_objects += (uint64_t)atomic_load_explicit(&s->shard[i].alloc_objects,
-                                                        memory_order_relaxed);
-        alloc_bytes += (uint64_t)atomic_load_explicit(&s->shard[i].alloc_bytes,
-                                                      memory_order_relaxed);
+    for (unsigned i = 0; i < LT_COUNTER_SHARDS; i++) {
+        const struct lt_stack_counters *c = lt_stack_counters_of(id, i);
+        alloc_objects += (uint64_t)atomic_load_explicit(&c->alloc_objects, memory_order_relaxed);
+        alloc_bytes += (uint64_t)atomic_load_explicit(&c->alloc_bytes, memory_order_relaxed);
     }
+    const struct lt_stack_alloc_base *b = &lt_stacks_alloc_bases[id];
     return (struct lt_stack_totals){
-        (int64_t)(alloc_objects - s->alloc_objects_base),
-        (int64_t)(alloc_bytes - s->alloc_bytes_base),
+        (int64_t)(alloc_objects - b->objects), (int64_t)(alloc_bytes - b->bytes),
         (int64_t)(alloc_objects - freed_objects), (int64_t)(alloc_bytes - freed_bytes)};
 }
 
 /* In a forked child: alloc_* restart from zero, inuse_* are inherited
  * (call while the child has one thread). */
 void lt_stacks_reset_alloc(void);
-
-/* Bytes the table occupies (for the memory figures). */
-size_t lt_stacks_memory(void);
 
 /* A jump out of a hook (hooks_jump.c) abandoned an insert
  * (lt_held.insert_lock): lets go of its lock. */
@@ -185,8 +210,5 @@ void lt_stacks_release_abandoned(void);
 void lt_stacks_lock(void);
 void lt_stacks_unlock(void);
 void lt_stacks_reinit_lock(void);
-
-extern struct lt_stack *lt_stacks_records;
-static inline struct lt_stack *lt_stacks_get(uint32_t id) { return &lt_stacks_records[id]; }
 
 #endif
