@@ -17,13 +17,35 @@
  * that lowers its own below what it already has gets no more memory at
  * all). */
 #define MAX_STACKS LT_MAX_STACKS /* 12 MiB of records, 64 MiB of counters */
-#define SLOT_COUNT (MAX_STACKS * 2) /* load factor <= 1/2 */
 #define FRAME_ARENA_WORDS (16u << 20) /* 128 MiB: 32 frames a stack on average */
 
 struct lt_stack *lt_stacks_records;
 struct lt_stack_counters *lt_stacks_counters;
 struct lt_stack_alloc_base *lt_stacks_alloc_bases;
-static _Atomic uint32_t *slots;
+
+/* The ids by hash, open addressing at a load of 1/2 at most. The slot
+ * array starts small and grows 4x at a time, up to 2 * MAX_STACKS slots:
+ * one array of that size from the start was 4 MiB, all of it touched once
+ * a program had some thousands of stacks (each lands on a random page), and
+ * 200 KB for the storm's 66. A grown array is filled under the insert lock
+ * and then published; lookups still probing the one before miss only the
+ * stacks added since, and look again under the lock. Old arrays stay (a
+ * lookup may be in one): a third of the last one's size. All of them are
+ * carved from one reservation, so growing makes no system call. */
+#define FIRST_SLOTS_LOG2 14
+#define SLOT_GROWTH_LOG2 2
+#define SLOT_TABLES 4 /* 2^14, 2^16, 2^18, 2^20 slots */
+_Static_assert(FIRST_SLOTS_LOG2 + SLOT_GROWTH_LOG2 * (SLOT_TABLES - 1) == 20 &&
+                   (1u << 20) == 2 * MAX_STACKS,
+               "the last slot array holds every id at a load of 1/2");
+
+struct slot_table {
+    uint32_t mask; /* slots - 1 */
+    _Atomic uint32_t *slot;
+};
+
+static struct slot_table slot_tables[SLOT_TABLES];
+static _Atomic(struct slot_table *) slots_now;
 static uintptr_t *frame_arena;
 static size_t frame_used;
 static _Atomic uint32_t stack_count;
@@ -89,9 +111,10 @@ static bool same_stack(const struct lt_stack *s, uint64_t hash, const uintptr_t 
 static LT_HOT uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth, unsigned tag,
                               uint32_t *slot_out)
 {
-    uint32_t i = (uint32_t)hash & (SLOT_COUNT - 1);
-    for (;; i = (i + 1) & (SLOT_COUNT - 1)) {
-        uint32_t id = atomic_load_explicit(&slots[i], memory_order_acquire);
+    const struct slot_table *t = atomic_load_explicit(&slots_now, memory_order_acquire);
+    uint32_t i = (uint32_t)hash & t->mask;
+    for (;; i = (i + 1) & t->mask) {
+        uint32_t id = atomic_load_explicit(&t->slot[i], memory_order_acquire);
         if (id == 0) {
             *slot_out = i;
             return 0;
@@ -99,6 +122,32 @@ static LT_HOT uint32_t lookup(uint64_t hash, const uintptr_t *frames, int depth,
         if (same_stack(&lt_stacks_records[id], hash, frames, depth, tag))
             return id;
     }
+}
+
+/* Every id into t, which then replaces the current array. Caller holds
+ * insert_lock, or is lt_stacks_init. */
+static void place_ids(struct slot_table *t)
+{
+    uint32_t n = atomic_load_explicit(&stack_count, memory_order_relaxed);
+    for (uint32_t id = 1; id <= n; id++) {
+        uint32_t i = (uint32_t)lt_stacks_records[id].hash & t->mask;
+        while (atomic_load_explicit(&t->slot[i], memory_order_relaxed) != 0)
+            i = (i + 1) & t->mask;
+        atomic_store_explicit(&t->slot[i], id, memory_order_relaxed);
+    }
+    atomic_store_explicit(&slots_now, t, memory_order_release);
+}
+
+/* The array after the current one replaces it. Zeroed first: a jump out
+ * of a hook (hooks_jump.c) may have left a fill half done. About 25 ns an
+ * id (a cache miss on its record), paid once by the thread adding the stack
+ * that crosses the load: 0.15, 0.75 and 3.1-3.5 ms at 8,192, 32,768 and
+ * 131,072 stacks (stack_fanout, timed in a scratch build). */
+static void grow_slots(void)
+{
+    struct slot_table *next = atomic_load_explicit(&slots_now, memory_order_relaxed) + 1;
+    memset((void *)next->slot, 0, ((size_t)next->mask + 1) * sizeof *next->slot);
+    place_ids(next);
 }
 
 /* Caller holds insert_lock. */
@@ -120,6 +169,18 @@ static uint32_t add_record(uint64_t hash, const uintptr_t *frames, int depth, un
     return id;
 }
 
+/* Makes a new id findable, at the slot lookup found free unless the array
+ * had to grow first. Caller holds insert_lock. */
+static void publish_id(uint32_t id, uint32_t slot)
+{
+    struct slot_table *t = atomic_load_explicit(&slots_now, memory_order_relaxed);
+    if ((uint64_t)id * 2 > t->mask + 1 && t + 1 < slot_tables + SLOT_TABLES) {
+        grow_slots(); /* it places id too */
+        return;
+    }
+    atomic_store_explicit(&t->slot[slot], id, memory_order_release);
+}
+
 LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t frames_hash,
                                  unsigned tag)
 {
@@ -134,7 +195,7 @@ LT_HOT uint32_t lt_stacks_intern(const uintptr_t *frames, int depth, uint64_t fr
     if (!id) {
         id = add_record(hash, frames, depth, tag);
         if (id)
-            atomic_store_explicit(&slots[slot], id, memory_order_release);
+            publish_id(id, slot);
         else
             id = overflow_id[tag];
     }
@@ -149,14 +210,24 @@ bool lt_stacks_init(void)
     lt_stacks_counters =
         reserve(sizeof(struct lt_stack_counters) * LT_COUNTER_SHARDS * MAX_STACKS);
     lt_stacks_alloc_bases = reserve(sizeof(struct lt_stack_alloc_base) * MAX_STACKS);
-    slots = reserve(sizeof(uint32_t) * SLOT_COUNT);
+    size_t all_slots = 0;
+    for (unsigned k = 0; k < SLOT_TABLES; k++)
+        all_slots += (size_t)1 << (FIRST_SLOTS_LOG2 + SLOT_GROWTH_LOG2 * k);
+    _Atomic uint32_t *slot_space = reserve(sizeof(uint32_t) * all_slots);
     frame_arena = reserve(sizeof(uintptr_t) * FRAME_ARENA_WORDS);
-    if (!lt_stacks_records || !lt_stacks_counters || !lt_stacks_alloc_bases || !slots ||
+    if (!lt_stacks_records || !lt_stacks_counters || !lt_stacks_alloc_bases || !slot_space ||
         !frame_arena)
         return false;
-    /* The catch-alls come first, so they exist however full the table gets. */
+    for (unsigned k = 0; k < SLOT_TABLES; k++) {
+        uint32_t size = 1u << (FIRST_SLOTS_LOG2 + SLOT_GROWTH_LOG2 * k);
+        slot_tables[k] = (struct slot_table){.mask = size - 1, .slot = slot_space};
+        slot_space += size;
+    }
+    /* The catch-alls come first, so they exist however full the table gets;
+     * a stack of no frames is its tag's catch-all. */
     for (unsigned tag = 0; tag < LT_TAG_COUNT; tag++)
         overflow_id[tag] = add_record(stack_hash(LT_STACK_HASH_SEED, 0, tag), NULL, 0, tag);
+    place_ids(&slot_tables[0]);
     return true;
 }
 

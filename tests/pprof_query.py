@@ -10,6 +10,9 @@
       sum of SAMPLE_TYPE over all samples.
   pprof_query.py frames PROFILE FUNCTION
       the function names of the first sample holding FUNCTION, innermost first.
+  pprof_query.py stacks PROFILE FUNCTION
+      how many samples hold FUNCTION, and how many different stacks (by their
+      function names) those are: "SAMPLES DISTINCT".
 
 PROFILE may be BASE:PROFILE (`go tool pprof -raw -base BASE PROFILE`): the
 values are then PROFILE's minus BASE's.
@@ -88,6 +91,9 @@ def main():
             if sys.argv[3] in raw.stack(s):
                 print(" ".join(raw.stack(s)))
                 return
+    elif cmd == "stacks":
+        held = [tuple(raw.stack(s)) for s in raw.samples if sys.argv[3] in raw.stack(s)]
+        print(len(held), len(set(held)))
     else:
         sys.exit(__doc__)
 

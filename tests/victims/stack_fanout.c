@@ -1,6 +1,6 @@
 /* Many distinct call stacks: what the tracer's memory a stack is.
  *
- *   stack_fanout LEVELS
+ *   stack_fanout LEVELS [THREADS]
  *
  * Each stack is a path through LEVELS levels of fanout_left/fanout_right
  * (chosen by the bits of the path's number) down to fanout_leaf, which
@@ -8,9 +8,13 @@
  * table, the block leaves no entry in its live table, and the program's heap
  * does not grow. Two paths (all left, all right) are made first, so that
  * what a first capture sets up is not counted; then the other
- * 2^LEVELS - 2. Prints "stacks=N rss_growth=B": N the stacks made after the
- * first two, B the resident bytes the process gained meanwhile. */
+ * 2^LEVELS - 2, by THREADS threads at once (default 1: the main thread;
+ * thread k takes every THREADS-th path from k), so that several of them
+ * add stacks while the tracer's table grows. Prints "stacks=N
+ * rss_growth=B": N the stacks made after the first two, B the resident
+ * bytes the process gained meanwhile. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -63,19 +67,44 @@ NOINLINE static void fanout_walk(int level, int levels, unsigned path)
     KEEP();
 }
 
+struct share {
+    pthread_t thread;
+    int levels;
+    unsigned first, step;
+};
+
+static void *make_paths(void *arg)
+{
+    struct share *s = arg;
+    unsigned paths = 1u << s->levels;
+    for (unsigned path = s->first; path < paths - 1; path += s->step)
+        fanout_walk(0, s->levels, path);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     int levels = argc > 1 ? atoi(argv[1]) : 0;
-    if (levels < 2 || levels > 20) {
-        fprintf(stderr, "usage: stack_fanout LEVELS (2..20)\n");
+    int threads = argc > 2 ? atoi(argv[2]) : 1;
+    if (levels < 2 || levels > 20 || threads < 1 || threads > 64) {
+        fprintf(stderr, "usage: stack_fanout LEVELS (2..20) [THREADS (1..64)]\n");
         return 2;
     }
     unsigned paths = 1u << levels;
     fanout_walk(0, levels, 0);
     fanout_walk(0, levels, paths - 1);
+    struct share share[64];
     long before = resident_bytes();
-    for (unsigned path = 1; path < paths - 1; path++)
-        fanout_walk(0, levels, path);
+    for (int k = 0; k < threads; k++) {
+        share[k] = (struct share){.levels = levels, .first = 1 + (unsigned)k,
+                                  .step = (unsigned)threads};
+        if (threads > 1 && pthread_create(&share[k].thread, NULL, make_paths, &share[k]) != 0)
+            return 1;
+    }
+    if (threads == 1)
+        make_paths(&share[0]);
+    for (int k = 0; threads > 1 && k < threads; k++)
+        pthread_join(share[k].thread, NULL);
     long after = resident_bytes();
     printf("stacks=%u rss_growth=%ld\n", paths - 2, after - before);
     return before < 0 || after < 0;
