@@ -159,7 +159,7 @@ static void add_samples(struct builder *b, enum lt_profile_kind kind,
             continue;
         size_t depth = s->depth ? s->depth : 1;
         for (size_t i = 0; i < depth; i++)
-            b->ids[i] = location_id(b, s->depth ? s->frames[i] : 0, s->generation);
+            b->ids[i] = location_id(b, s->depth ? lt_stack_frame(s, (unsigned)i) : 0, s->generation);
         const char *label = kind == LT_PROFILE_FD ? lt_fd_kind_name(s->tag - LT_TAG_FD_FIRST) : NULL;
         lt_pprof_sample(&b->enc, b->ids, depth, values, (size_t)kinds[kind].ntypes,
                         label ? "kind" : NULL, label);
@@ -298,7 +298,7 @@ static void text_frames(struct lt_buf *out, const struct lt_stack *s, bool symbo
 {
     for (int i = 0; i < s->depth; i++) {
         struct lt_sym_line lines[MAX_LINES];
-        uintptr_t site = s->frames[i] - 1;
+        uintptr_t site = lt_stack_frame(s, (unsigned)i) - 1;
         int mapping, retired = lt_retired_find(site, s->generation);
         int n = symbolize ? lt_symbolize_pc(site, retired, lines, MAX_LINES, &mapping) : 0;
         if (n == 0)

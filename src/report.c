@@ -55,7 +55,7 @@ static void print_frames(const struct lt_stack *s, bool symbolize)
     int shown = 0;
     for (int i = 0; i < s->depth && shown < REPORT_FRAMES; i++) {
         struct lt_sym_line lines[REPORT_FRAMES];
-        uintptr_t site = s->frames[i] - 1;
+        uintptr_t site = lt_stack_frame(s, (unsigned)i) - 1;
         int mapping, retired = lt_retired_find(site, s->generation);
         int n = symbolize ? lt_symbolize_pc(site, retired, lines, REPORT_FRAMES, &mapping) : 0;
         if (n == 0)

@@ -45,11 +45,15 @@ struct lt_stack_counters {
 };
 
 /* A stack's record: what interning compares, and what a profile prints.
- * Its counters live apart, shard by shard (lt_stack_counters_of). */
+ * Its counters live apart, shard by shard (lt_stack_counters_of). Its
+ * frames, innermost first, are in two runs of the frame arena: its own
+ * `own` frames, then a tail it shares with a stack interned before it (the
+ * same outer frames: main, an event loop, a request handler), depth - own
+ * frames at the end of that stack's runs. Read them with lt_stack_frame. */
 struct lt_stack {
     uint64_t hash;
-    const uintptr_t *frames;
-    uint16_t depth;
+    uint32_t own_at, tail_at; /* arena offsets of the two runs */
+    uint16_t depth, own;
     uint8_t tag;
     uint32_t generation; /* libraries unloaded before it was first seen (retired.h) */
 };
@@ -73,6 +77,14 @@ extern struct lt_stack_counters *lt_stacks_counters; /* LT_COUNTER_SHARDS arrays
 extern struct lt_stack_alloc_base *lt_stacks_alloc_bases; /* touched in fork children only */
 
 static inline struct lt_stack *lt_stacks_get(uint32_t id) { return &lt_stacks_records[id]; }
+
+extern uintptr_t *lt_stacks_frame_arena;
+
+/* Frame i (< s->depth) of a stack, innermost first. */
+static inline uintptr_t lt_stack_frame(const struct lt_stack *s, unsigned i)
+{
+    return lt_stacks_frame_arena[i < s->own ? s->own_at + i : s->tail_at + (i - s->own)];
+}
 
 /* The counters of stack id in one shard. Each shard is an array of its own
  * (shard-major), not a part of the record: a record carrying its four

@@ -10,9 +10,11 @@
       sum of SAMPLE_TYPE over all samples.
   pprof_query.py frames PROFILE FUNCTION
       the function names of the first sample holding FUNCTION, innermost first.
-  pprof_query.py stacks PROFILE FUNCTION
-      how many samples hold FUNCTION, and how many different stacks (by their
-      function names) those are: "SAMPLES DISTINCT".
+  pprof_query.py stacks PROFILE FUNCTION [REGEX]
+      how many samples hold FUNCTION, how many different stacks (by their
+      function names) those are, and, with REGEX, how many of those samples'
+      stacks (their function names, innermost first, one space apart) it
+      matches whole: "SAMPLES DISTINCT [MATCHING]".
 
 PROFILE may be BASE:PROFILE (`go tool pprof -raw -base BASE PROFILE`): the
 values are then PROFILE's minus BASE's.
@@ -93,7 +95,10 @@ def main():
                 return
     elif cmd == "stacks":
         held = [tuple(raw.stack(s)) for s in raw.samples if sys.argv[3] in raw.stack(s)]
-        print(len(held), len(set(held)))
+        counts = [len(held), len(set(held))]
+        if len(sys.argv) > 4:
+            counts.append(sum(1 for h in held if re.fullmatch(sys.argv[4], " ".join(h))))
+        print(*counts)
     else:
         sys.exit(__doc__)
 
