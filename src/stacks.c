@@ -16,7 +16,7 @@
  * used: about 220 MB of address space, which an RLIMIT_AS counts (a process
  * that lowers its own below what it already has gets no more memory at
  * all). */
-#define MAX_STACKS LT_MAX_STACKS /* 12 MiB of records, 64 MiB of counters */
+#define MAX_STACKS LT_MAX_STACKS /* 16 MiB of records, 64 MiB of counters */
 #define FRAME_ARENA_WORDS (16u << 20) /* 128 MiB: 32 frames a stack on average */
 
 struct lt_stack *lt_stacks_records;
