@@ -27,7 +27,7 @@ struct lt_stack_alloc_base *lt_stacks_alloc_bases;
  * array starts small and grows 4x at a time, up to 2 * MAX_STACKS slots:
  * one array of that size from the start was 4 MiB, all of it touched once
  * a program had some thousands of stacks (each lands on a random page), and
- * 200 KB for the storm's 66. A grown array is filled under the insert lock
+ * a page or so for each of the storm's 66. A grown array is filled under the insert lock
  * and then published; lookups still probing the one before miss only the
  * stacks added since, and look again under the lock. Old arrays stay (a
  * lookup may be in one): a third of the last one's size. All of them are

@@ -89,8 +89,8 @@ static inline uintptr_t lt_stack_frame(const struct lt_stack *s, unsigned i)
 /* The counters of stack id in one shard. Each shard is an array of its own
  * (shard-major), not a part of the record: a record carrying its four
  * shards, each on a cache line of its own, took 320 bytes a stack, where a
- * single-threaded program now touches 56 (the record and its one shard's
- * counters), one using every shard 152. Two stacks' counters share a line,
+ * single-threaded program now touches 64 (the record and its one shard's
+ * counters), one using every shard 160. Two stacks' counters share a line,
  * which only the threads of that shard write. */
 static inline struct lt_stack_counters *lt_stack_counters_of(uint32_t id, unsigned shard)
 {
