@@ -78,8 +78,10 @@ void lt_report_at_exit(const char *heap_path)
     int64_t bytes = 0, objects = 0;
     uint32_t n = lt_stacks_count(), stacks = 0;
     for (uint32_t id = 1; id <= n; id++) {
+        if (lt_stacks_get(id)->tag != LT_TAG_HEAP)
+            continue;
         struct lt_stack_totals t = lt_stack_read(id); /* once: bytes and objects agree */
-        if (lt_stacks_get(id)->tag != LT_TAG_HEAP || t.inuse_bytes <= 0)
+        if (t.inuse_bytes <= 0)
             continue;
         struct site site = {id, t.inuse_bytes, lt_whole_objects(t.inuse_objects)};
         bytes += site.bytes;

@@ -28,6 +28,18 @@ static inline uint64_t lt_stack_hash_step(uint64_t h, uintptr_t pc)
     return (h + pc) * LT_STACK_HASH_K;
 }
 
+/* How many frames two stacks (innermost first) share at their outer ends:
+ * the walk's base against a new stack, a stack record's tail against the
+ * next one interned (stacks.c). */
+static inline unsigned lt_shared_outer_frames(const uintptr_t *a, unsigned na,
+                                              const uintptr_t *b, unsigned nb)
+{
+    unsigned n = 0;
+    while (n < na && n < nb && a[na - 1 - n] == b[nb - 1 - n])
+        n++;
+    return n;
+}
+
 /* libunwind opens a pipe on its first use (it checks addresses by writing
  * from them) and keeps it for good. Called by the tracer proper, from its
  * constructor (and by a capture that needs libunwind before the constructor

@@ -187,10 +187,7 @@ static unsigned shared_tail(const struct lt_stack *r, const uintptr_t *frames, u
         run_n = r->own;
         run_at = r->own_at;
     }
-    const uintptr_t *run = lt_stacks_frame_arena + run_at;
-    unsigned k = 0;
-    while (k < run_n && k < depth && run[run_n - 1 - k] == frames[depth - 1 - k])
-        k++;
+    unsigned k = lt_shared_outer_frames(lt_stacks_frame_arena + run_at, run_n, frames, depth);
     *at = run_at + (run_n - k);
     return 2 * k >= depth ? k : 0;
 }

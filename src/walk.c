@@ -658,16 +658,6 @@ unfollowable:
     return -1;
 }
 
-/* How many frames two stacks share at their outer ends. */
-static unsigned shared_outer_frames(const uintptr_t *a, unsigned na, const uintptr_t *b,
-                                    unsigned nb)
-{
-    unsigned n = 0;
-    while (n < na && n < nb && a[na - 1 - n] == b[nb - 1 - n])
-        n++;
-    return n;
-}
-
 /* A walk of n frames ended at the stack's end without joining the base:
  * record a new base by walking again, into the same frames (the walk is the
  * same, so it writes what is there). False when the second walk did not
@@ -682,7 +672,7 @@ record_base(uintptr_t *frames, int max, int n, const void *hook_frame,
     unsigned goal = b->goal;
     if (b->sp && b->generation == generation) {
         /* missed: the next base takes less, and no more than both stacks share */
-        unsigned shared = shared_outer_frames(frames, (unsigned)n, b->frames, b->frames_n);
+        unsigned shared = lt_shared_outer_frames(frames, (unsigned)n, b->frames, b->frames_n);
         goal = shared < goal ? shared : goal > 0 ? goal - 1 : 0;
         if (b->grown && b->grow_backoff < GROW_BACKOFF_MAX)
             b->grow_backoff++; /* the try failed: wait longer before the next */
