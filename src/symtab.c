@@ -105,6 +105,8 @@ static struct func_index *build_index(Dwfl_Module *mod)
     Dwarf_Addr start;
     if (n <= 0 || !dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL))
         return NULL;
+    /* Counted first, so that the index takes its functions' room only, not
+     * the whole table's (a pass over the symbols costs microseconds). */
     size_t functions = 0;
     struct func_sym f;
     for (int i = 1; i < n; i++)
