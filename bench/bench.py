@@ -40,9 +40,9 @@ QUICK = dict(FULL, rounds=3, acc_runs=5, storm_pairs=200_000, perl_lines=4000,
 # Quick mode leaves out what takes longest: jemalloc's exact profiler on the
 # bigger workloads (tens of seconds a run) and the service.
 QUICK_SKIP = {("perl", "je-prof"), ("hold", "je-prof")}
-QUICK_WORKLOADS = ["storm1", "storm2", "perl", "hold", "snapshot", "accuracy", "syscalls"]
-ALL_WORKLOADS = ["storm1", "storm2", "perl", "redis", "redis_ir", "hold", "snapshot", "accuracy",
-                 "syscalls"]
+QUICK_WORKLOADS = ["storm1", "storm2", "cores", "perl", "hold", "snapshot", "accuracy", "syscalls"]
+ALL_WORKLOADS = ["storm1", "storm2", "cores", "perl", "redis", "redis_ir", "hold", "snapshot",
+                 "accuracy", "syscalls"]
 
 
 def log(msg):
@@ -629,6 +629,50 @@ def measure_accuracy(cfg, bins, lib, tmpbase):
     return text, summary
 
 
+def measure_cores(cfg, bins, lib, tmpbase):
+    """What a second busy core costs the tracer's added time on this machine,
+    apart from anything the tracer shares between threads: the storm T=1
+    alone, then two copies of it at once (separate processes: no table,
+    lock or cache line of the tracer's in common), untraced and exact, each
+    round in that order."""
+    n = cfg["storm_pairs"]
+    cmd = [bins["storm"], "1", str(n), str(cfg["depth"]), str(cfg["window"]),
+           str(cfg["leak_count"]), str(cfg["leak_size"])]
+    alone, together = [], []
+
+    def loops(traced, copies):
+        procs = []
+        for i in range(copies):
+            tmp = fresh_tmp(tmpbase)
+            env = (["env", f"LD_PRELOAD={lib}", f"LEAKTRACE_OUT={os.path.join(tmp, 'lt', 'c')}",
+                    "LEAKTRACE_QUIET=1"] if traced else [])
+            procs.append((tmp, subprocess.Popen(env + cmd, stdout=subprocess.PIPE, text=True,
+                                                cwd=tmp, env=clean_env())))
+        out = []
+        for tmp, p in procs:
+            text, _ = p.communicate(timeout=RUN_TIMEOUT)
+            out.append(field(text, "loop_ns") if p.returncode == 0 else None)
+            shutil.rmtree(tmp, ignore_errors=True)
+        return None if None in out else sum(out) / len(out)
+
+    for _ in range(cfg["rounds"]):
+        base1, lt1 = loops(False, 1), loops(True, 1)
+        base2, lt2 = loops(False, 2), loops(True, 2)
+        if None not in (base1, lt1):
+            alone.append((lt1 - base1) / n)
+        if None not in (base2, lt2):
+            together.append((lt2 - base2) / n)
+    log("  cores: done")
+    a, t = median(alone), median(together)
+    summary = {"alone_ns": a, "together_ns": t, "ratio": t / a if a and t is not None else None}
+    text = table(["storm T=1, leaktrace exact", "added ns per malloc+free"], [
+        ["one process", fmt(a, "{:.0f}")],
+        ["two processes at once (each; they share no memory)", fmt(t, "{:.0f}")],
+        ["ratio: what a second busy core costs the tracer's work here",
+         fmt(summary["ratio"], "{:.2f}x")]])
+    return text, summary
+
+
 def strace_counts(cmd, tmp):
     out = os.path.join(tmp, "strace.out")
     subprocess.run(["strace", "-c", "-f", "-o", out] + cmd, capture_output=True, cwd=tmp,
@@ -733,6 +777,10 @@ def targets(s):
             extra.append(f"CPU time: {cpu2:.0f} / {cpu1:.0f} ns = {cpu2 / cpu1:.2f}x")
         if n1 and n2:
             extra.append(f"the untraced loop itself: {n2 / n1:.2f}x slower a thread with 2")
+        cores = s.get("cores", {}).get("ratio")
+        if cores:
+            extra.append(f"two separate single-threaded processes at once: {cores:.2f}x "
+                         "their added cost alone")
         add("storm: 2-thread added cost <= 1.1x the 1-thread one",
             f"{lt2['added_ns']:.0f} / {lt1['added_ns']:.0f} ns = {r:.2f}x"
             + (f" ({'; '.join(extra)})" if extra else ""), r <= 1.1)
@@ -906,6 +954,15 @@ def main():
                 note += (f" Allocations counted by leaktrace exact (alloc_objects, whole run): "
                          f"{work.count_mallocs:,}.")
             sections.append(f"## {work.title}\n\n{text}\n{note}\n")
+        if "cores" in wanted:
+            log("cores")
+            text, summary["cores"] = measure_cores(cfg, bins, lib, tmpbase)
+            sections.append("## A second busy core: the storm T=1 alone and two copies at once "
+                            f"({cfg['rounds']} rounds)\n\n{text}\n\nThe two copies are "
+                            "separate processes, so nothing of the tracer's is shared between "
+                            "them: their slowdown is the machine's (cores sharing a cache, "
+                            "memory bandwidth or, on a virtual machine, a physical core). The "
+                            "2-thread target is read against it.\n")
         if "redis_ir" in wanted:
             log("redis_ir")
             text, summary["redis_ir"] = measure_redis_instructions(cfg, lib)

@@ -3,7 +3,7 @@
 # runs every workload under every column, prints a markdown table and writes
 # it to bench/results.md.
 #
-#   bench/run.sh [--quick] [--rounds N] [--only storm1,storm2,perl,redis,hold,snapshot,accuracy,syscalls]
+#   bench/run.sh [--quick] [--rounds N] [--only storm1,storm2,cores,perl,redis,redis_ir,hold,snapshot,accuracy,syscalls]
 #
 # BENCH_BUILD=DIR picks the build directory (default: build-bench in the checkout).
 # The raw runs go to $BENCH_BUILD/bench/runs.json.
