@@ -123,11 +123,23 @@ void lt_profile_base_release(struct lt_profile_base *base)
     base->values = NULL;
 }
 
+/* uthash's own hash (Jenkins's, a byte at a time) and its memcmp took 120
+ * instructions a lookup, half of a snapshot's profile building
+ * (snapstacks: 20,000 stacks of 50 frames, callgrind): a multiplication
+ * mixes a return address well enough. The high half: uthash's buckets take
+ * the low bits. */
+static unsigned location_hash(const struct location_key *k)
+{
+    uint64_t h = ((uint64_t)k->pc ^ (uint64_t)k->retired << 48) * 0x9E3779B97F4A7C15ull;
+    return (unsigned)(h >> 32);
+}
+
 static uint64_t location_id(struct builder *b, uintptr_t pc, uint32_t generation)
 {
     struct location_key key = {pc, pc ? lt_retired_find(pc - 1, generation) : -1};
+    unsigned hash = location_hash(&key);
     struct location *loc;
-    HASH_FIND(hh, b->locations, &key, sizeof key, loc);
+    HASH_FIND_BYHASHVALUE(hh, b->locations, &key, sizeof key, hash, loc);
     if (loc)
         return loc->id;
     if (b->location_count == b->order_cap) {
@@ -144,7 +156,7 @@ static uint64_t location_id(struct builder *b, uintptr_t pc, uint32_t generation
     loc->key = key;
     loc->id = ++b->location_count;
     b->order[loc->id - 1] = loc;
-    HASH_ADD(hh, b->locations, key, sizeof key, loc);
+    HASH_ADD_BYHASHVALUE(hh, b->locations, key, sizeof key, hash, loc);
     return loc->id;
 }
 
