@@ -14,6 +14,11 @@ void *lt_raw_malloc(size_t n)
     return malloc(n);
 }
 
+void *lt_raw_realloc(void *p, size_t n)
+{
+    return realloc(p, n);
+}
+
 void lt_raw_free(void *p)
 {
     free(p);
