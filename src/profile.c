@@ -123,9 +123,9 @@ void lt_profile_base_release(struct lt_profile_base *base)
     base->values = NULL;
 }
 
-/* uthash's own hash (Jenkins's, a byte at a time) and its memcmp took 120
- * instructions a lookup, half of a snapshot's profile building
- * (snapstacks: 20,000 stacks of 50 frames, callgrind): a multiplication
+/* uthash's own hash (Jenkins's, over the key's 16 bytes) made a lookup 120
+ * instructions, half of a snapshot's profile building (snapstacks: 20,000
+ * stacks of 50 frames, callgrind), 23 with this one: a multiplication
  * mixes a return address well enough. The high half: uthash's buckets take
  * the low bits. */
 static unsigned location_hash(const struct location_key *k)
