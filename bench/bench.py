@@ -642,7 +642,7 @@ def measure_cores(cfg, bins, lib, tmpbase):
 
     def loops(traced, copies):
         procs = []
-        for i in range(copies):
+        for _ in range(copies):
             tmp = fresh_tmp(tmpbase)
             env = (["env", f"LD_PRELOAD={lib}", f"LEAKTRACE_OUT={os.path.join(tmp, 'lt', 'c')}",
                     "LEAKTRACE_QUIET=1"] if traced else [])
