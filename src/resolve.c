@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "large.h"
 #include "log.h"
 
 struct lt_real_heap lt_real;
@@ -203,22 +204,41 @@ bool lt_real_allocator_at(uintptr_t pc)
 
 void *lt_raw_malloc(size_t n)
 {
-    return lt_real.malloc ? lt_real.malloc(n) : lt_bootstrap_alloc(n, 16);
+    if (!lt_real.malloc)
+        return lt_bootstrap_alloc(n, 16);
+    void *p = lt_large_alloc(n);
+    return p ? p : lt_real.malloc(n);
 }
 
 void *lt_raw_calloc(size_t n, size_t m)
 {
-    if (lt_real.calloc)
-        return lt_real.calloc(n, m);
     size_t total;
     if (__builtin_mul_overflow(n, m, &total))
         return NULL;
-    return lt_bootstrap_alloc(total, 16);
+    if (!lt_real.calloc)
+        return lt_bootstrap_alloc(total, 16);
+    void *p = lt_large_alloc(total);
+    return p ? p : lt_real.calloc(n, m);
 }
 
 void *lt_raw_memalign(size_t align, size_t n)
 {
     return lt_real.memalign ? lt_real.memalign(align, n) : lt_bootstrap_alloc(n, align);
+}
+
+/* A block that is or becomes large moves: copied into a new one. */
+static void *raw_move(void *p, size_t old, size_t n)
+{
+    if (n == 0) {
+        lt_raw_free(p); /* as glibc's realloc(p, 0) */
+        return NULL;
+    }
+    void *q = lt_raw_malloc(n);
+    if (q && p) {
+        memcpy(q, p, old < n ? old : n);
+        lt_raw_free(p);
+    }
+    return q;
 }
 
 void *lt_raw_realloc(void *p, size_t n)
@@ -233,11 +253,16 @@ void *lt_raw_realloc(void *p, size_t n)
         }
         return q;
     }
+    size_t large = p ? lt_large_size(p) : 0;
+    if (large)
+        return raw_move(p, large, n);
+    if (n >= LT_LARGE_MIN && lt_real.malloc_usable_size)
+        return raw_move(p, p ? lt_real.malloc_usable_size(p) : 0, n);
     return lt_real.realloc ? lt_real.realloc(p, n) : NULL;
 }
 
 void lt_raw_free(void *p)
 {
-    if (p && !lt_bootstrap_owns(p) && lt_real.free)
+    if (p && !lt_bootstrap_owns(p) && !lt_large_free(p) && lt_real.free)
         lt_real.free(p);
 }
