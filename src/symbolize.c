@@ -24,6 +24,7 @@
 #include "fdspare.h"
 #include "resolve.h"
 #include "retired.h"
+#include "sandbox.h"
 #include "symtab.h"
 
 #undef uthash_malloc
@@ -48,6 +49,7 @@ static Dwfl *dwfl;
 struct pc_entry;
 static struct pc_entry *pc_cache; /* symbolization results across snapshots (end of file) */
 static unsigned pc_cache_count;
+static uint32_t pc_cache_generation; /* lt_retired_generation() it holds for */
 
 /* A file that could not be opened for want of a descriptor (the program
  * holds every number it may): libdwfl keeps such a failure with its module
@@ -175,15 +177,26 @@ static struct {
 } instances[MAX_INSTANCE_DWFLS];
 static int instance_count;
 
-static int mapping_of(Dwfl_Module *mod);
-
-/* Mappings seen in this batch, by module. */
-static struct {
-    Dwfl_Module *module;
-    struct lt_sym_mapping m;
-    bool replaced; /* the file at its path is another build: no names from it */
-} mappings[MAX_MAPPINGS];
-static int mapping_count;
+/* The mappings profiles show, each described once from its object's file
+ * and kept across snapshots with its own copy of the path: a snapshot whose
+ * addresses were all symbolized before reads no file, so the Dwfl and all
+ * libdw read can go after each snapshot (lt_symbolize_release). The main
+ * program's is slot 0. A slot is let go when its object is unloaded; its
+ * serial tells results cached for that object from the next one's. */
+#define BUILD_ID_MAX 32
+static struct mapping_slot {
+    struct lt_sym_mapping m; /* m.path: the slot's own copy */
+    bool used;
+    bool replaced;           /* the file at its path is another build: no names from it */
+    uint32_t serial;
+    /* What it describes: a loaded object (retired_path_id -1) at lo..hi with
+     * the loader's build id, or an unloaded library's file at bias lo. */
+    int retired_path_id;
+    uintptr_t lo, hi;
+    uint8_t build_id[BUILD_ID_MAX];
+    size_t build_id_len;
+} slots[MAX_MAPPINGS];
+static int slots_end; /* one past the highest slot ever used */
 
 /* Names demangled in this batch, freed by lt_symbolize_end(). */
 static char **owned;
@@ -278,15 +291,15 @@ static Dwfl_Module *retired_module(int index, uintptr_t pc)
  * pprof to find the right file elsewhere. (The module's userdata, where
  * the id could have gone, is symtab.c's.) Static, not on the stack: the
  * exit snapshot runs on whatever thread exits. */
-#define BUILD_ID_MAX 32
 #define MAX_LOADED 1024
 static struct loaded_object {
     uintptr_t lo, hi;     /* page-aligned, as /proc/PID/maps would show them */
-    const char *path;     /* the loader's string: used while reporting only */
+    const char *path;     /* the loader's string: used in lt_symbolize_begin only */
     Dwfl_Module *module;  /* once reported */
+    int slot;             /* its mapping's, once described; else -1 */
     uint8_t build_id[BUILD_ID_MAX];
     size_t build_id_len;  /* 0: none, or too long to keep */
-} loaded[MAX_LOADED];
+} loaded[MAX_LOADED];     /* by address */
 static int loaded_count;
 
 static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
@@ -311,7 +324,7 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
     if (hi <= lo)
         return 0;
     struct loaded_object *o = &loaded[loaded_count++];
-    *o = (struct loaded_object){.lo = lo, .hi = hi, .path = path};
+    *o = (struct loaded_object){.lo = lo, .hi = hi, .path = path, .slot = -1};
     const uint8_t *id;
     size_t n = lt_build_id_loaded(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &id);
     if (n <= BUILD_ID_MAX) {
@@ -321,12 +334,75 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-/* By name and range: a module already known is kept with its caches, a new
- * one gets its ELF through the find_elf callback. */
+static void sort_loaded_by_address(void)
+{
+    for (int i = 1; i < loaded_count; i++) {
+        struct loaded_object o = loaded[i];
+        int j = i;
+        for (; j > 0 && loaded[j - 1].lo > o.lo; j--)
+            loaded[j] = loaded[j - 1];
+        loaded[j] = o;
+    }
+}
+
+/* The loaded object holding pc, or -1. */
+static int loaded_at(uintptr_t pc)
+{
+    int lo = 0, hi = loaded_count;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (pc < loaded[mid].lo)
+            hi = mid;
+        else if (pc >= loaded[mid].hi)
+            lo = mid + 1;
+        else
+            return mid;
+    }
+    return -1;
+}
+
+static bool describes_loaded(const struct mapping_slot *s, const struct loaded_object *o)
+{
+    return s->used && s->retired_path_id < 0 && s->lo == o->lo && s->hi == o->hi &&
+           s->build_id_len == o->build_id_len &&
+           memcmp(s->build_id, o->build_id, o->build_id_len) == 0 && strcmp(s->m.path, o->path) == 0;
+}
+
+static void free_slot(int i)
+{
+    lt_raw_free((char *)slots[i].m.path);
+    slots[i].used = false;
+    slots[i].serial++;
+}
+
+static void free_all_slots(void)
+{
+    for (int i = 0; i < slots_end; i++)
+        if (slots[i].used)
+            free_slot(i);
+}
+
+/* Each loaded object gets the slot that describes it from an earlier batch,
+ * if any; the slots of objects unloaded since are let go. */
+static void match_slots(void)
+{
+    static bool matched[MAX_MAPPINGS];
+    memset(matched, 0, sizeof matched);
+    for (int i = 0; i < loaded_count; i++)
+        for (int k = 0; k < slots_end && loaded[i].slot < 0; k++)
+            if (!matched[k] && describes_loaded(&slots[k], &loaded[i])) {
+                loaded[i].slot = k;
+                matched[k] = true;
+            }
+    for (int k = 0; k < slots_end; k++)
+        if (slots[k].used && slots[k].retired_path_id < 0 && !matched[k])
+            free_slot(k);
+}
+
+/* By name and range: a new Dwfl for each batch, whose modules get their ELF
+ * through the find_elf callback when a lookup first needs it. */
 static bool report_loaded_objects(void)
 {
-    loaded_count = 0;
-    dl_iterate_phdr(collect_object, NULL);
     dwfl_report_begin(dwfl);
     bool all = loaded_count > 0;
     for (int i = 0; i < loaded_count; i++) {
@@ -353,6 +429,7 @@ static bool has_headroom(void)
 }
 
 static void pc_cache_clear(void);
+static int mapping_of_loaded(int index);
 
 static int forget_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
                          void *arg)
@@ -362,45 +439,67 @@ static int forget_module(Dwfl_Module *mod, void **userdata, const char *name, Dw
     return DWARF_CB_OK;
 }
 
-/* After a batch that missed files for want of descriptors: the Dwfl goes
- * with all that was read from it, and the names it lacked are looked for
- * again (once the program has let descriptors go; while it holds them all,
- * each batch reads its files anew). */
-static void begin_afresh(void)
+static void end_dwfl(Dwfl **d)
 {
-    dwfl_getmodules(dwfl, forget_module, NULL, 0);
-    dwfl_end(dwfl);
-    dwfl = NULL;
+    if (!*d)
+        return;
+    dwfl_getmodules(*d, forget_module, NULL, 0);
+    dwfl_end(*d);
+    *d = NULL;
+}
+
+/* Results and mappings start over when a library was unloaded (its
+ * addresses may now mean something else), and after a batch that missed
+ * files for want of descriptors, so that the names it lacked are looked
+ * for again (once the program has let descriptors go; while it holds them
+ * all, each batch reads its files anew). */
+static void forget_results_if_stale(void)
+{
+    if (lt_retired_generation() == pc_cache_generation && !short_of_descriptors)
+        return;
     pc_cache_clear();
+    free_all_slots();
+    pc_cache_generation = lt_retired_generation();
+    short_of_descriptors = false;
 }
 
 bool lt_symbolize_begin(void)
 {
     if (!has_headroom())
         return false;
-    if (dwfl && short_of_descriptors)
-        begin_afresh();
-    short_of_descriptors = false;
+    forget_results_if_stale();
+    loaded_count = 0;
+    dl_iterate_phdr(collect_object, NULL);
+    sort_loaded_by_address();
+    match_slots();
     if (!dwfl)
         dwfl = dwfl_begin(&callbacks);
     if (!dwfl)
         return false;
-    /* Modules already known and unchanged are kept, with their caches. */
-    bool ok = report_loaded_objects();
-    if (!ok) {
+    if (!report_loaded_objects()) {
         /* Out of memory, most likely (an RLIMIT_AS): a half-reported Dwfl
-         * is not to be used again. Start afresh next time, the cached
-         * results dropped unreleased (they point into its modules). */
+         * is not to be used again. */
         dwfl_end(dwfl);
-        lt_symbolize_forget();
+        dwfl = NULL;
         return false;
     }
-    mapping_count = 0;
     /* The main program's mapping first: pprof names the profile after it. */
-    Dwfl_Module *main_module = dwfl_addrmodule(dwfl, getauxval(AT_PHDR));
-    if (main_module)
-        mapping_of(main_module);
-    return ok;
+    int main_object = loaded_at(getauxval(AT_PHDR));
+    if (main_object >= 0)
+        mapping_of_loaded(main_object);
+    return true;
+}
+
+void lt_symbolize_release(void)
+{
+    if (!lt_may_syscall())
+        return; /* closing and unmapping files take system calls */
+    end_dwfl(&dwfl);
+    for (int i = 0; i < instance_count; i++)
+        end_dwfl(&instances[i].dwfl);
+    instance_count = 0;
+    for (int i = 0; i < loaded_count; i++)
+        loaded[i].module = NULL;
 }
 
 /* The mapping of the executable segment, as /proc/PID/maps shows it and as
@@ -443,20 +542,35 @@ static bool has_own_dwarf(Elf *elf)
     return false;
 }
 
-static int mapping_of(Dwfl_Module *mod)
+static int free_slot_index(void)
 {
-    for (int i = 0; i < mapping_count; i++)
-        if (mappings[i].module == mod)
+    for (int i = 0; i < MAX_MAPPINGS; i++)
+        if (!slots[i].used) {
+            slots_end = i + 1 > slots_end ? i + 1 : slots_end;
             return i;
-    if (mapping_count == MAX_MAPPINGS)
+        }
+    return -1;
+}
+
+/* A new slot describing mod (range, file offset, build id, what it can
+ * name); loaded is the object it was reported for, NULL for an unloaded
+ * library's. -1 if there is no room. */
+static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_as)
+{
+    int index = free_slot_index();
+    if (index < 0)
         return -1;
-    struct lt_sym_mapping *m = &mappings[mapping_count].m;
     Dwarf_Addr start, end, bias;
     const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+    char *path = name ? raw_copy(name, strlen(name)) : NULL;
+    if (!path)
+        return -1;
+    struct mapping_slot *s = &slots[index];
+    struct lt_sym_mapping *m = &s->m;
     memset(m, 0, sizeof *m);
     m->start = start;
     m->limit = end;
-    m->path = name;
+    m->path = path;
     /* Before the build id: libdw reads it only once the ELF is open, so a
      * module met for the first time would otherwise have none. */
     Elf *elf = dwfl_module_getelf(mod, &bias);
@@ -472,25 +586,57 @@ static int mapping_of(Dwfl_Module *mod)
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
     if (n > 0)
         hex(bits, n, m->build_id, sizeof m->build_id);
-    mappings[mapping_count].module = mod;
-    mappings[mapping_count].replaced = false;
-    for (int i = 0; i < loaded_count; i++) {
-        const struct loaded_object *o = &loaded[i];
-        if (o->module != mod || o->build_id_len == 0)
-            continue;
-        if (lt_build_id_differs(o->build_id, o->build_id_len, bits, n)) {
-            /* The file is another build: the loaded object's range and
-             * build id, and no names. */
-            mappings[mapping_count].replaced = true;
-            m->start = start;
-            m->limit = end;
-            m->offset = 0;
-            m->has_functions = m->has_lines = m->has_inline = false;
-            hex(o->build_id, (int)o->build_id_len, m->build_id, sizeof m->build_id);
-        }
-        break;
+    s->used = true;
+    s->replaced = false;
+    s->retired_path_id = -1;
+    s->lo = loaded_as ? loaded_as->lo : 0;
+    s->hi = loaded_as ? loaded_as->hi : 0;
+    s->build_id_len = loaded_as ? loaded_as->build_id_len : 0;
+    if (loaded_as)
+        memcpy(s->build_id, loaded_as->build_id, loaded_as->build_id_len);
+    if (loaded_as && loaded_as->build_id_len &&
+        lt_build_id_differs(loaded_as->build_id, loaded_as->build_id_len, bits, n)) {
+        /* The file is another build: the loaded object's range and build
+         * id, and no names. */
+        s->replaced = true;
+        m->start = start;
+        m->limit = end;
+        m->offset = 0;
+        m->has_functions = m->has_lines = m->has_inline = false;
+        hex(loaded_as->build_id, (int)loaded_as->build_id_len, m->build_id, sizeof m->build_id);
     }
-    return mapping_count++;
+    return index;
+}
+
+static int mapping_of_loaded(int index)
+{
+    struct loaded_object *o = &loaded[index];
+    if (o->slot < 0 && o->module)
+        o->slot = describe_module(o->module, o);
+    return o->slot;
+}
+
+static int mapping_of_module(Dwfl_Module *mod)
+{
+    for (int i = 0; i < loaded_count; i++)
+        if (loaded[i].module == mod)
+            return mapping_of_loaded(i);
+    return -1;
+}
+
+static int mapping_of_retired(int retired, Dwfl_Module *mod)
+{
+    int path_id = lt_retired_path_id(retired);
+    uintptr_t bias = lt_retired_bias(retired);
+    for (int i = 0; i < slots_end; i++)
+        if (slots[i].used && slots[i].retired_path_id == path_id && slots[i].lo == bias)
+            return i;
+    int index = describe_module(mod, NULL);
+    if (index >= 0) {
+        slots[index].retired_path_id = path_id;
+        slots[index].lo = bias;
+    }
+    return index;
 }
 
 static const char *die_name(Dwarf_Die *die, const char **system_name)
@@ -558,22 +704,21 @@ static int inline_frames(Dwfl_Module *mod, Dwarf_Addr pc, const char *file, int 
     return n;
 }
 
-static int symbolize_uncached(uintptr_t pc, int retired, Dwfl_Module **module_out,
-                              struct lt_sym_line *lines, int max, int *mapping)
+static int symbolize_uncached(uintptr_t pc, int retired, struct lt_sym_line *lines, int max,
+                              int *mapping)
 {
     *mapping = -1;
     if (!dwfl || max <= 0)
         return 0;
     Dwfl_Module *mod = retired >= 0 ? retired_module(retired, pc) : dwfl_addrmodule(dwfl, pc);
-    *module_out = mod;
     if (!mod)
         return 0;
-    *mapping = mapping_of(mod);
-    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0 || mappings[*mapping].replaced)
+    *mapping = retired >= 0 ? mapping_of_retired(retired, mod) : mapping_of_module(mod);
+    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0 || slots[*mapping].replaced)
         return 0; /* addresses, mappings and build ids only */
     const char *file = NULL;
     int line = 0;
-    if (mappings[*mapping].m.has_lines) {
+    if (slots[*mapping].m.has_lines) {
         Dwfl_Line *src = dwfl_module_getsrc(mod, pc);
         if (src)
             file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
@@ -590,7 +735,7 @@ static int symbolize_uncached(uintptr_t pc, int retired, Dwfl_Module **module_ou
 
 const struct lt_sym_mapping *lt_symbolize_mapping(int index)
 {
-    return index >= 0 && index < mapping_count ? &mappings[index].m : NULL;
+    return index >= 0 && index < MAX_MAPPINGS && slots[index].used ? &slots[index].m : NULL;
 }
 
 void lt_symbolize_end(void)
@@ -609,14 +754,16 @@ void lt_symbolize_forget(void)
     loaded_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
-    mapping_count = 0;
+    memset(slots, 0, sizeof slots); /* their paths leaked too */
+    slots_end = 0;
 }
 
 /* --- results kept across snapshots --- */
 
-/* What an address symbolized to, strings copied: the second snapshot of a
- * service symbolizes only the addresses it has not seen. The whole cache goes
- * when a library is unloaded (its addresses may then mean something else). */
+/* What an address symbolized to, strings copied, with its mapping's slot:
+ * the second snapshot of a service symbolizes only the addresses it has not
+ * seen, and reads no file for the others. The whole cache goes when a
+ * library is unloaded (forget_results_if_stale). */
 struct pc_key {
     uintptr_t pc;
     int64_t retired;
@@ -625,13 +772,13 @@ struct pc_key {
 struct pc_entry {
     UT_hash_handle hh;
     struct pc_key key;
-    Dwfl_Module *module;
+    int slot;
+    uint32_t serial;
     int nlines;
     struct lt_sym_line lines[];
 };
 
 #define PC_CACHE_MAX 1000000
-static uint32_t pc_cache_generation;
 
 static void pc_cache_clear(void)
 {
@@ -656,7 +803,7 @@ static char *copy_str(char **dst, const char *s)
     return out;
 }
 
-static void pc_cache_put(struct pc_key key, Dwfl_Module *mod, const struct lt_sym_line *lines, int n)
+static void pc_cache_put(struct pc_key key, int slot, const struct lt_sym_line *lines, int n)
 {
     if (pc_cache_count >= PC_CACHE_MAX)
         return;
@@ -667,7 +814,8 @@ static void pc_cache_put(struct pc_key key, Dwfl_Module *mod, const struct lt_sy
     if (!e)
         return;
     e->key = key;
-    e->module = mod;
+    e->slot = slot;
+    e->serial = slots[slot].serial;
     e->nlines = n;
     char *strings = (char *)&e->lines[n];
     for (int i = 0; i < n; i++) {
@@ -680,38 +828,43 @@ static void pc_cache_put(struct pc_key key, Dwfl_Module *mod, const struct lt_sy
     pc_cache_count++;
 }
 
+/* A result stands while its mapping does, and, for an address in what is
+ * loaded now, while that mapping's object still holds the address: a
+ * library can go without our dlclose hook seeing it (glibc's own NSS and
+ * iconv modules), and another take its place. */
+static bool still_holds(const struct pc_entry *e)
+{
+    if (!slots[e->slot].used || slots[e->slot].serial != e->serial)
+        return false;
+    if (e->key.retired >= 0)
+        return true;
+    int object = loaded_at(e->key.pc);
+    return object >= 0 && loaded[object].slot == e->slot;
+}
+
 int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping)
 {
     *mapping = -1;
-    if (lt_retired_generation() != pc_cache_generation) {
-        pc_cache_clear();
-        pc_cache_generation = lt_retired_generation();
-    }
     struct pc_key key;
     memset(&key, 0, sizeof key);
     key.pc = pc;
     key.retired = retired;
     struct pc_entry *e;
     HASH_FIND(hh, pc_cache, &key, sizeof key, e);
-    /* A library can also go without our dlclose hook seeing it (glibc's own
-     * NSS and iconv modules): the entry stands only while the same module
-     * still holds the address. */
-    if (e && retired < 0 && dwfl_addrmodule(dwfl, pc) != e->module) {
+    if (e && !still_holds(e)) {
         HASH_DEL(pc_cache, e);
         lt_raw_free(e);
         pc_cache_count--;
         e = NULL;
     }
     if (e) {
-        if (e->module)
-            *mapping = mapping_of(e->module);
+        *mapping = e->slot;
         int n = e->nlines < max ? e->nlines : max;
         memcpy(lines, e->lines, (size_t)n * sizeof *lines);
         return n;
     }
-    Dwfl_Module *mod = NULL;
-    int n = symbolize_uncached(pc, retired, &mod, lines, max, mapping);
-    if (mod && max >= INLINE_MAX)
-        pc_cache_put(key, mod, lines, n);
+    int n = symbolize_uncached(pc, retired, lines, max, mapping);
+    if (*mapping >= 0 && max >= INLINE_MAX)
+        pc_cache_put(key, *mapping, lines, n);
     return n;
 }

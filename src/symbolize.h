@@ -37,6 +37,12 @@ const struct lt_sym_mapping *lt_symbolize_mapping(int index);
 /* Frees what this batch of lookups allocated. */
 void lt_symbolize_end(void);
 
+/* Lets go of all libdw read (files' mappings, symbol indexes, line tables):
+ * tens of MB with debug information, which a running program would keep
+ * for good. Results and mappings stay for the next batches. Called after
+ * each snapshot of a process that goes on; under the snapshot lock. */
+void lt_symbolize_release(void);
+
 /* In a forked child: forget state the parent's snapshot thread may have been
  * changing (it is leaked, not freed: it may be inconsistent). */
 void lt_symbolize_forget(void);
