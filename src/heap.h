@@ -23,6 +23,11 @@ void lt_new_init(void);
 extern bool lt_heap_sampling;
 extern __thread int64_t lt_bytes_to_next_sample __attribute__((tls_model("initial-exec")));
 
+/* The tracer's own threads never take the fast paths: their allocations go
+ * through the guarded ones to resolve.c's lt_raw_*, which maps the large
+ * blocks itself (large.h) instead of leaving them to the real allocator. */
+static inline void lt_heap_no_fast_paths_here(void) { lt_bytes_to_next_sample = INT64_MIN; }
+
 /* Called when the tracer is ready: the fast paths may be taken from then on. */
 void lt_heap_enable_fast_paths(void);
 

@@ -11,7 +11,6 @@
 
 #include "heap.h"
 #include "init.h"
-#include "large.h"
 #include "resolve.h"
 
 /* errno's address, the thread's for its life: read once, not by a call to
@@ -49,17 +48,10 @@ static LT_HOT __attribute__((noinline)) void *malloc_tracked(size_t n)
 
 /* The sampling fast paths are tail calls to the real functions: the rest,
  * with its guard and bookkeeping, lives in functions of its own. */
-/* Sampling mode, not sampled: nothing to record. The tracer's own large
- * blocks are its own mappings, as in exact mode (large.h). */
-static __attribute__((noinline, cold)) void *malloc_large_unsampled(size_t n)
-{
-    return lt_in_tracer() ? lt_raw_malloc(n) : lt_real.malloc(n);
-}
-
 LT_EXPORT LT_HOT void *malloc(size_t n)
 {
     if (lt_heap_unsampled(n))
-        return lt_unlikely(n >= LT_LARGE_MIN) ? malloc_large_unsampled(n) : lt_real.malloc(n);
+        return lt_real.malloc(n); /* sampling mode, not sampled: nothing to record */
     return malloc_tracked(n);
 }
 
@@ -76,7 +68,7 @@ LT_EXPORT LT_HOT void *calloc(size_t n, size_t m)
 {
     size_t total;
     bool overflow = __builtin_mul_overflow(n, m, &total); /* the real calloc fails then */
-    if (lt_heap_sampling && !overflow && total < LT_LARGE_MIN && lt_heap_unsampled(total))
+    if (lt_heap_sampling && !overflow && lt_heap_unsampled(total))
         return lt_real.calloc(n, m);
     return calloc_tracked(n, m, total);
 }
@@ -98,7 +90,7 @@ LT_EXPORT LT_HOT void free(void *p)
 {
     if (!p || lt_bootstrap_owns(p))
         return;
-    if (lt_heap_sampling && !lt_live_may_hold(p) && !lt_large_maybe(p)) {
+    if (lt_heap_sampling && !lt_live_may_hold(p)) {
         lt_real.free(p); /* sampling mode, never sampled: nothing to forget */
         return;
     }
@@ -120,8 +112,7 @@ LT_EXPORT LT_HOT void *realloc(void *p, size_t n)
     if (p && lt_bootstrap_owns(p))
         return realloc_bootstrap(p, n);
     /* Sampling mode: neither the old block nor the new one is sampled. */
-    if (lt_heap_sampling && (!p || (!lt_live_may_hold(p) && !lt_large_maybe(p))) && n != 0 &&
-        n < LT_LARGE_MIN && lt_heap_unsampled(n))
+    if (lt_heap_sampling && (!p || !lt_live_may_hold(p)) && n != 0 && lt_heap_unsampled(n))
         return lt_real.realloc(p, n);
     if (!lt_hook_enter())
         return lt_raw_realloc(p, n);

@@ -44,6 +44,7 @@ void lt_become_tracer_thread(void)
 {
     lt_guard_flag = LT_GUARD_TRACER;
     lt_on_tracer_thread = true;
+    lt_heap_no_fast_paths_here();
     atomic_fetch_add(&tracer_threads, 1);
     /* Linux keeps a nice value per thread; raising one's own needs no
      * privilege. On failure the thread just keeps the program's priority. */

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "guard.h"
+#include "live.h"
 #include "sandbox.h"
 
 #define PAGE 4096
@@ -27,7 +28,6 @@ struct header {
     size_t size;        /* the mapping's length | IS_MMAPPED */
 };
 #define IS_MMAPPED 2
-_Static_assert(sizeof(struct header) == 16, "lt_large_maybe's page offset");
 
 /* The mappings' starts (0: a free entry), so that a block is told from any
  * other by its address alone: lock-free, so a fork can come at any time. */
@@ -50,8 +50,8 @@ static bool add_block(uintptr_t base)
 
 static int block_index(const void *p)
 {
-    if (!lt_large_maybe(p))
-        return -1;
+    if (((uintptr_t)p & (PAGE - 1)) != sizeof(struct header))
+        return -1; /* cheap first: few other blocks start there */
     uintptr_t base = (uintptr_t)p - sizeof(struct header);
     int end = atomic_load(&blocks_end);
     for (int i = 0; i < end; i++)
@@ -81,7 +81,9 @@ void *lt_large_alloc(size_t n)
     }
     struct header h = {0, len | IS_MMAPPED};
     memcpy(m, &h, sizeof h);
-    return (char *)m + sizeof h; /* a fresh mapping: zeroed */
+    void *p = (char *)m + sizeof h; /* a fresh mapping: zeroed */
+    lt_live_filter_mark(p); /* its free is not for sampling mode's fast path */
+    return p;
 }
 
 size_t lt_large_size(const void *p)
@@ -97,6 +99,7 @@ bool lt_large_free(void *p)
     if (!lt_may_syscall())
         return true; /* kept mapped: unmapping takes a system call */
     size_t len = mapping_length(p);
+    lt_live_filter_unmark(p);
     atomic_store(&blocks[i], 0);
     munmap((char *)p - sizeof(struct header), len);
     return true;

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 /* glibc's default mmap threshold: smaller blocks come from the allocator. */
 #define LT_LARGE_MIN (128 * 1024)
@@ -13,13 +12,6 @@
  * NULL when n is below LT_LARGE_MIN, the thread is not the tracer's, or no
  * mapping can be had now: the caller then asks the program's allocator. */
 void *lt_large_alloc(size_t n);
-
-/* Whether p may be a large block: its offset in its page (few others start
- * there), before the lookup of lt_large_size and lt_large_free. */
-static inline bool lt_large_maybe(const void *p)
-{
-    return ((uintptr_t)p & 4095) == 16;
-}
 
 /* p's usable size if it is a large block, else 0. */
 size_t lt_large_size(const void *p);

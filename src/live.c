@@ -140,6 +140,18 @@ static void filter_remove(const void *p)
     }
 }
 
+void lt_live_filter_mark(const void *p)
+{
+    if (filtering)
+        filter_add(p);
+}
+
+void lt_live_filter_unmark(const void *p)
+{
+    if (filtering)
+        filter_remove(p);
+}
+
 
 static struct stripe *stripe_of(uintptr_t p, uint64_t h)
 {

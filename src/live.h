@@ -56,6 +56,12 @@ static inline bool lt_live_may_hold(const void *p)
     return atomic_load_explicit(lt_live_filter_slot(p), memory_order_relaxed) != 0;
 }
 
+/* A block of the tracer's own that the free hook must not pass to the real
+ * free on the fast path (large.c's, mapped by the tracer): counted in the
+ * filter as a tracked one is, until unmarked. No-ops in exact mode. */
+void lt_live_filter_mark(const void *p);
+void lt_live_filter_unmark(const void *p);
+
 /* A jump out of a hook (hooks_jump.c) abandoned an operation on the table:
  * lets go of the stripe lock the thread holds, if any. */
 void lt_live_release_abandoned(void);

@@ -32,7 +32,7 @@
  * rss_kept=BYTES peak_growth=BYTES": AFTER as the wait ended, rss_kept the
  * resident bytes gained since before the snapshot, peak_growth the peak's
  * (VmHWM) since before the first. Last, "large_block_mapped=1" if a block
- * of 132 KiB still comes from mmap (glibc's threshold is 128 KiB until a
+ * of 129 KiB still comes from mmap (glibc's threshold is 128 KiB until a
  * larger mapped block is freed: the program frees none), else 0. */
 #include <fcntl.h>
 #include <malloc.h>
@@ -142,7 +142,7 @@ static int take_snapshots(int count)
                resident_bytes() - rss_before, peak_bytes() - peak_before);
     }
     size_t mapped = mallinfo2().hblks;
-    void *volatile block = malloc(132 * 1024);
+    void *volatile block = malloc(129 * 1024);
     printf("large_block_mapped=%d\n", mallinfo2().hblks == mapped + 1);
     free(block);
     return 0;
