@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool inside_loaded_segment(uintptr_t bias, const ElfW(Phdr) *ph, int phnum,
@@ -48,4 +49,12 @@ size_t lt_build_id_at(uintptr_t bias, uintptr_t lo, const uint8_t **id)
         eh->e_phoff + (size_t)eh->e_phnum * sizeof(ElfW(Phdr)) > 4096)
         return 0;
     return lt_build_id_loaded(bias, (const ElfW(Phdr) *)(lo + eh->e_phoff), eh->e_phnum, id);
+}
+
+void lt_build_id_hex(const unsigned char *bits, int n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (int i = 0; i < n && k + 2 < cap; i++, k += 2)
+        snprintf(out + k, 3, "%02x", bits[i]);
+    out[k] = 0;
 }

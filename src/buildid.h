@@ -31,4 +31,7 @@ static inline bool lt_build_id_differs(const void *loaded, size_t loaded_len,
     return (size_t)file_len != loaded_len || memcmp(loaded, file, loaded_len) != 0;
 }
 
+/* Bytes as lowercase hex, NUL-terminated, cut to fit cap. */
+void lt_build_id_hex(const unsigned char *bits, int n, char *out, size_t cap);
+
 #endif

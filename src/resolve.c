@@ -266,3 +266,13 @@ void lt_raw_free(void *p)
     if (p && !lt_bootstrap_owns(p) && !lt_large_free(p) && lt_real.free)
         lt_real.free(p);
 }
+
+char *lt_raw_strndup(const char *s, size_t n)
+{
+    char *copy = lt_raw_malloc(n + 1);
+    if (copy) {
+        memcpy(copy, s, n);
+        copy[n] = 0;
+    }
+    return copy;
+}

@@ -82,6 +82,8 @@ void *lt_raw_calloc(size_t n, size_t m);
 void *lt_raw_realloc(void *p, size_t n);
 void *lt_raw_memalign(size_t align, size_t n);
 void lt_raw_free(void *p);
+/* The first n bytes of s, NUL-terminated, in the tracer's own memory. */
+char *lt_raw_strndup(const char *s, size_t n);
 
 #define LT_BOOTSTRAP_SIZE (256 * 1024)
 extern unsigned char lt_bootstrap_arena[LT_BOOTSTRAP_SIZE];

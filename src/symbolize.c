@@ -6,15 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +19,7 @@
 #include "buildid.h"
 #include "config.h"
 #include "fdspare.h"
+#include "mappings.h"
 #include "resolve.h"
 #include "retired.h"
 #include "sandbox.h"
@@ -33,16 +31,7 @@
 #define uthash_free(ptr, sz) lt_raw_free(ptr)
 #include <uthash.h>
 
-#define MAX_MAPPINGS 4096
 #define INLINE_MAX 32
-
-static void hex(const unsigned char *bits, int n, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (int i = 0; i < n && k + 2 < cap; i++, k += 2)
-        snprintf(out + k, 3, "%02x", bits[i]);
-    out[k] = 0;
-}
 
 static Dwfl *dwfl;
 
@@ -90,7 +79,7 @@ static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char 
     GElf_Addr vaddr;
     int n = dwfl_module_build_id(mod, &bits, &vaddr);
     if (n > 1 && n < 60) {
-        hex(bits + 1, n - 1, hexid, sizeof hexid);
+        lt_build_id_hex(bits + 1, n - 1, hexid, sizeof hexid);
         snprintf(path, sizeof path, "/usr/lib/debug/.build-id/%02x/%s.debug", bits[0], hexid);
         int fd = open_debug_file(path, debuginfo_file_name);
         if (fd >= 0)
@@ -177,27 +166,6 @@ static struct {
 } instances[MAX_INSTANCE_DWFLS];
 static int instance_count;
 
-/* The mappings profiles show, each described once from its object's file
- * and kept across snapshots with its own copy of the path: a snapshot whose
- * addresses were all symbolized before reads no file, so the Dwfl and all
- * libdw read can go after each snapshot (lt_symbolize_release). The main
- * program's is slot 0. A slot is let go when its object is unloaded; its
- * serial tells results cached for that object from the next one's. */
-#define BUILD_ID_MAX 32
-static struct mapping_slot {
-    struct lt_sym_mapping m; /* m.path: the slot's own copy */
-    bool used;
-    bool replaced;           /* the file at its path is another build: no names from it */
-    uint32_t serial;
-    /* What it describes: a loaded object (retired_path_id -1) at lo..hi with
-     * the loader's build id, or an unloaded library's file at bias lo. */
-    int retired_path_id;
-    uintptr_t lo, hi;
-    uint8_t build_id[BUILD_ID_MAX];
-    size_t build_id_len;
-} slots[MAX_MAPPINGS];
-static int slots_end; /* one past the highest slot ever used */
-
 /* Names demangled in this batch, freed by lt_symbolize_end(). */
 static char **owned;
 static size_t owned_count, owned_cap;
@@ -222,19 +190,6 @@ static const char *keep(char *s)
     return s;
 }
 
-/* The first n bytes of s, in the tracer's own memory (owned strings are
- * let go with lt_raw_free: a program that brings its own malloc in its
- * executable has libstdc++'s and libdw's allocations go to that one). */
-static char *raw_copy(const char *s, size_t n)
-{
-    char *copy = lt_raw_malloc(n + 1);
-    if (copy) {
-        memcpy(copy, s, n);
-        copy[n] = 0;
-    }
-    return copy;
-}
-
 /* "__libc_start_main@@GLIBC_2.34" is shown as "__libc_start_main" (the
  * versioned name stays the system name). */
 static const char *without_version(const char *sym)
@@ -242,7 +197,7 @@ static const char *without_version(const char *sym)
     const char *at = strchr(sym, '@');
     if (!at || at == sym)
         return sym;
-    const char *kept = keep(raw_copy(sym, (size_t)(at - sym)));
+    const char *kept = keep(lt_raw_strndup(sym, (size_t)(at - sym)));
     return kept ? kept : sym;
 }
 
@@ -258,7 +213,7 @@ static const char *demangle(const char *name)
         return name;
     int status = 0;
     char *d = cxa_demangle(name, NULL, NULL, &status);
-    const char *kept = status == 0 && d ? keep(raw_copy(d, strlen(d))) : NULL;
+    const char *kept = status == 0 && d ? keep(lt_raw_strndup(d, strlen(d))) : NULL;
     free(d); /* the program's allocator's, as libstdc++'s malloc was */
     return kept ? kept : name;
 }
@@ -282,136 +237,6 @@ static Dwfl_Module *retired_module(int index, uintptr_t pc)
     return d ? dwfl_addrmodule(d, pc) : NULL;
 }
 
-/* The loaded objects, from the loader (dl_iterate_phdr) rather than from
- * /proc/self/maps, which a setuid program can no longer read. Collected
- * first, reported after: libdwfl reads files, not under the loader lock.
- * Each with its build id: a file replaced since it was loaded (a package
- * upgrade) would give another build's names, so such an object goes
- * unnamed instead (mapping_of), its mapping keeping the loaded build id for
- * pprof to find the right file elsewhere. (The module's userdata, where
- * the id could have gone, is symtab.c's.) Static, not on the stack: the
- * exit snapshot runs on whatever thread exits. */
-#define MAX_LOADED 1024
-static struct loaded_object {
-    uintptr_t lo, hi;     /* page-aligned, as /proc/PID/maps would show them */
-    const char *path;     /* the loader's string: used in lt_symbolize_begin only */
-    Dwfl_Module *module;  /* once reported */
-    int slot;             /* its mapping's, once described; else -1 */
-    uint8_t build_id[BUILD_ID_MAX];
-    size_t build_id_len;  /* 0: none, or too long to keep */
-} loaded[MAX_LOADED];     /* by address */
-static int loaded_count;
-
-static int collect_object(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    (void)arg;
-    const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
-    if (!path && loaded_count == 0)
-        path = lt_config.exe_path; /* the first object is the program */
-    if (!path || path[0] != '/' || loaded_count == MAX_LOADED)
-        return 0; /* the vdso, or nothing we can open */
-    uintptr_t lo = UINTPTR_MAX, hi = 0, page = 4096;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
-        uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
-        lo = start < lo ? start : lo;
-        hi = end > hi ? end : hi;
-    }
-    if (hi <= lo)
-        return 0;
-    struct loaded_object *o = &loaded[loaded_count++];
-    *o = (struct loaded_object){.lo = lo, .hi = hi, .path = path, .slot = -1};
-    const uint8_t *id;
-    size_t n = lt_build_id_loaded(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum, &id);
-    if (n <= BUILD_ID_MAX) {
-        memcpy(o->build_id, id, n);
-        o->build_id_len = n;
-    }
-    return 0;
-}
-
-static void sort_loaded_by_address(void)
-{
-    for (int i = 1; i < loaded_count; i++) {
-        struct loaded_object o = loaded[i];
-        int j = i;
-        for (; j > 0 && loaded[j - 1].lo > o.lo; j--)
-            loaded[j] = loaded[j - 1];
-        loaded[j] = o;
-    }
-}
-
-/* The loaded object holding pc, or -1. */
-static int loaded_at(uintptr_t pc)
-{
-    int lo = 0, hi = loaded_count;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (pc < loaded[mid].lo)
-            hi = mid;
-        else if (pc >= loaded[mid].hi)
-            lo = mid + 1;
-        else
-            return mid;
-    }
-    return -1;
-}
-
-static bool describes_loaded(const struct mapping_slot *s, const struct loaded_object *o)
-{
-    return s->used && s->retired_path_id < 0 && s->lo == o->lo && s->hi == o->hi &&
-           s->build_id_len == o->build_id_len &&
-           memcmp(s->build_id, o->build_id, o->build_id_len) == 0 && strcmp(s->m.path, o->path) == 0;
-}
-
-static void free_slot(int i)
-{
-    lt_raw_free((char *)slots[i].m.path);
-    slots[i].used = false;
-    slots[i].serial++;
-}
-
-static void free_all_slots(void)
-{
-    for (int i = 0; i < slots_end; i++)
-        if (slots[i].used)
-            free_slot(i);
-}
-
-/* Each loaded object gets the slot that describes it from an earlier batch,
- * if any; the slots of objects unloaded since are let go. */
-static void match_slots(void)
-{
-    static bool matched[MAX_MAPPINGS];
-    memset(matched, 0, sizeof matched);
-    for (int i = 0; i < loaded_count; i++)
-        for (int k = 0; k < slots_end && loaded[i].slot < 0; k++)
-            if (!matched[k] && describes_loaded(&slots[k], &loaded[i])) {
-                loaded[i].slot = k;
-                matched[k] = true;
-            }
-    for (int k = 0; k < slots_end; k++)
-        if (slots[k].used && slots[k].retired_path_id < 0 && !matched[k])
-            free_slot(k);
-}
-
-/* By name and range: a new Dwfl for each batch, whose modules get their ELF
- * through the find_elf callback when a lookup first needs it. */
-static bool report_loaded_objects(void)
-{
-    dwfl_report_begin(dwfl);
-    bool all = loaded_count > 0;
-    for (int i = 0; i < loaded_count; i++) {
-        loaded[i].module = dwfl_report_module(dwfl, loaded[i].path, loaded[i].lo, loaded[i].hi);
-        all = all && loaded[i].module; /* NULL: out of memory, most likely */
-    }
-    return dwfl_report_end(dwfl, NULL, NULL) == 0 && all;
-}
-
 /* libdw reading debug information needs tens of megabytes, and does not
  * survive running out of them (an RLIMIT_AS near what the process has: a
  * crash in dwarf_getsrclines): without that much address space left, a
@@ -429,7 +254,6 @@ static bool has_headroom(void)
 }
 
 static void pc_cache_clear(void);
-static int mapping_of_loaded(int index);
 
 static int forget_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
                          void *arg)
@@ -458,7 +282,7 @@ static void forget_results_if_stale(void)
     if (lt_retired_generation() == pc_cache_generation && !short_of_descriptors)
         return;
     pc_cache_clear();
-    free_all_slots();
+    lt_mappings_clear();
     pc_cache_generation = lt_retired_generation();
     short_of_descriptors = false;
 }
@@ -468,15 +292,15 @@ bool lt_symbolize_begin(void)
     if (!has_headroom())
         return false;
     forget_results_if_stale();
-    loaded_count = 0;
-    dl_iterate_phdr(collect_object, NULL);
-    sort_loaded_by_address();
-    match_slots();
+    lt_loaded_collect();
     if (!dwfl)
         dwfl = dwfl_begin(&callbacks);
     if (!dwfl)
         return false;
-    if (!report_loaded_objects()) {
+    /* By name and range: a module the Dwfl knows (from the batch before,
+     * until lt_symbolize_release) is kept with what was read from it, a new
+     * one gets its ELF through find_elf when a lookup first needs it. */
+    if (!lt_loaded_report(dwfl)) {
         /* Out of memory, most likely (an RLIMIT_AS): a half-reported Dwfl
          * is not to be used again. */
         dwfl_end(dwfl);
@@ -484,9 +308,7 @@ bool lt_symbolize_begin(void)
         return false;
     }
     /* The main program's mapping first: pprof names the profile after it. */
-    int main_object = loaded_at(getauxval(AT_PHDR));
-    if (main_object >= 0)
-        mapping_of_loaded(main_object);
+    lt_mapping_at(getauxval(AT_PHDR), true);
     return true;
 }
 
@@ -498,145 +320,7 @@ void lt_symbolize_release(void)
     for (int i = 0; i < instance_count; i++)
         end_dwfl(&instances[i].dwfl);
     instance_count = 0;
-    for (int i = 0; i < loaded_count; i++)
-        loaded[i].module = NULL;
-}
-
-/* The mapping of the executable segment, as /proc/PID/maps shows it and as
- * pprof expects to find it in the file (start, limit, file offset): pprof
- * can then symbolize the addresses itself wherever the binary is. */
-static void use_text_segment(Elf *elf, Dwarf_Addr bias, struct lt_sym_mapping *m)
-{
-    size_t n;
-    if (elf_getphdrnum(elf, &n) != 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        GElf_Phdr ph;
-        if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
-            continue;
-        uint64_t page = 4096, skew = ph.p_vaddr % page;
-        m->start = bias + ph.p_vaddr - skew;
-        m->limit = bias + ph.p_vaddr + ph.p_memsz;
-        m->offset = ph.p_offset - skew;
-        return;
-    }
-}
-
-/* Does the object carry its own DWARF? A separate debug file's DWARF (libc6-dbg
- * and the like) is only read with LEAKTRACE_SYMBOLIZE=2: it is compressed,
- * tens of MB to inflate in every process that writes a snapshot, for the
- * file:line of library internals; names come from its symbol table anyway. */
-static bool has_own_dwarf(Elf *elf)
-{
-    size_t strndx;
-    if (elf_getshdrstrndx(elf, &strndx) != 0)
-        return false;
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-        GElf_Shdr shdr;
-        if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
-            continue;
-        const char *name = elf_strptr(elf, strndx, shdr.sh_name);
-        if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
-            return true;
-    }
-    return false;
-}
-
-static int free_slot_index(void)
-{
-    for (int i = 0; i < MAX_MAPPINGS; i++)
-        if (!slots[i].used) {
-            slots_end = i + 1 > slots_end ? i + 1 : slots_end;
-            return i;
-        }
-    return -1;
-}
-
-/* A new slot describing mod (range, file offset, build id, what it can
- * name); loaded is the object it was reported for, NULL for an unloaded
- * library's. -1 if there is no room. */
-static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_as)
-{
-    int index = free_slot_index();
-    if (index < 0)
-        return -1;
-    Dwarf_Addr start, end, bias;
-    const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
-    char *path = name ? raw_copy(name, strlen(name)) : NULL;
-    if (!path)
-        return -1;
-    struct mapping_slot *s = &slots[index];
-    struct lt_sym_mapping *m = &s->m;
-    memset(m, 0, sizeof *m);
-    m->start = start;
-    m->limit = end;
-    m->path = path;
-    /* Before the build id: libdw reads it only once the ELF is open, so a
-     * module met for the first time would otherwise have none. */
-    Elf *elf = dwfl_module_getelf(mod, &bias);
-    if (elf)
-        use_text_segment(elf, bias, m);
-    if (lt_config.symbolize != LT_SYMBOLIZE_NONE) {
-        m->has_functions = dwfl_module_getsymtab(mod) > 0;
-        bool dwarf = lt_config.symbolize == LT_SYMBOLIZE_ALL || (elf && has_own_dwarf(elf));
-        m->has_lines = m->has_inline = dwarf && dwfl_module_getdwarf(mod, &bias) != NULL;
-    }
-    const unsigned char *bits;
-    GElf_Addr vaddr;
-    int n = dwfl_module_build_id(mod, &bits, &vaddr);
-    if (n > 0)
-        hex(bits, n, m->build_id, sizeof m->build_id);
-    s->used = true;
-    s->replaced = false;
-    s->retired_path_id = -1;
-    s->lo = loaded_as ? loaded_as->lo : 0;
-    s->hi = loaded_as ? loaded_as->hi : 0;
-    s->build_id_len = loaded_as ? loaded_as->build_id_len : 0;
-    if (loaded_as)
-        memcpy(s->build_id, loaded_as->build_id, loaded_as->build_id_len);
-    if (loaded_as && loaded_as->build_id_len &&
-        lt_build_id_differs(loaded_as->build_id, loaded_as->build_id_len, bits, n)) {
-        /* The file is another build: the loaded object's range and build
-         * id, and no names. */
-        s->replaced = true;
-        m->start = start;
-        m->limit = end;
-        m->offset = 0;
-        m->has_functions = m->has_lines = m->has_inline = false;
-        hex(loaded_as->build_id, (int)loaded_as->build_id_len, m->build_id, sizeof m->build_id);
-    }
-    return index;
-}
-
-static int mapping_of_loaded(int index)
-{
-    struct loaded_object *o = &loaded[index];
-    if (o->slot < 0 && o->module)
-        o->slot = describe_module(o->module, o);
-    return o->slot;
-}
-
-static int mapping_of_module(Dwfl_Module *mod)
-{
-    for (int i = 0; i < loaded_count; i++)
-        if (loaded[i].module == mod)
-            return mapping_of_loaded(i);
-    return -1;
-}
-
-static int mapping_of_retired(int retired, Dwfl_Module *mod)
-{
-    int path_id = lt_retired_path_id(retired);
-    uintptr_t bias = lt_retired_bias(retired);
-    for (int i = 0; i < slots_end; i++)
-        if (slots[i].used && slots[i].retired_path_id == path_id && slots[i].lo == bias)
-            return i;
-    int index = describe_module(mod, NULL);
-    if (index >= 0) {
-        slots[index].retired_path_id = path_id;
-        slots[index].lo = bias;
-    }
-    return index;
+    lt_loaded_forget_modules();
 }
 
 static const char *die_name(Dwarf_Die *die, const char **system_name)
@@ -713,12 +397,12 @@ static int symbolize_uncached(uintptr_t pc, int retired, struct lt_sym_line *lin
     Dwfl_Module *mod = retired >= 0 ? retired_module(retired, pc) : dwfl_addrmodule(dwfl, pc);
     if (!mod)
         return 0;
-    *mapping = retired >= 0 ? mapping_of_retired(retired, mod) : mapping_of_module(mod);
-    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0 || slots[*mapping].replaced)
+    *mapping = retired >= 0 ? lt_mapping_of_retired(retired, mod) : lt_mapping_of_module(mod);
+    if (lt_config.symbolize == LT_SYMBOLIZE_NONE || *mapping < 0 || lt_mapping_replaced(*mapping))
         return 0; /* addresses, mappings and build ids only */
     const char *file = NULL;
     int line = 0;
-    if (slots[*mapping].m.has_lines) {
+    if (lt_mapping(*mapping)->has_lines) {
         Dwfl_Line *src = dwfl_module_getsrc(mod, pc);
         if (src)
             file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
@@ -735,7 +419,7 @@ static int symbolize_uncached(uintptr_t pc, int retired, struct lt_sym_line *lin
 
 const struct lt_sym_mapping *lt_symbolize_mapping(int index)
 {
-    return index >= 0 && index < MAX_MAPPINGS && slots[index].used ? &slots[index].m : NULL;
+    return lt_mapping(index);
 }
 
 void lt_symbolize_end(void)
@@ -751,11 +435,9 @@ void lt_symbolize_forget(void)
     pc_cache_count = 0;
     dwfl = NULL;
     instance_count = 0;
-    loaded_count = 0;
     owned = NULL;
     owned_count = owned_cap = 0;
-    memset(slots, 0, sizeof slots); /* their paths leaked too */
-    slots_end = 0;
+    lt_mappings_forget();
 }
 
 /* --- results kept across snapshots --- */
@@ -815,7 +497,7 @@ static void pc_cache_put(struct pc_key key, int slot, const struct lt_sym_line *
         return;
     e->key = key;
     e->slot = slot;
-    e->serial = slots[slot].serial;
+    e->serial = lt_mapping_serial(slot);
     e->nlines = n;
     char *strings = (char *)&e->lines[n];
     for (int i = 0; i < n; i++) {
@@ -834,12 +516,11 @@ static void pc_cache_put(struct pc_key key, int slot, const struct lt_sym_line *
  * iconv modules), and another take its place. */
 static bool still_holds(const struct pc_entry *e)
 {
-    if (!slots[e->slot].used || slots[e->slot].serial != e->serial)
+    if (!lt_mapping_stands(e->slot, e->serial))
         return false;
     if (e->key.retired >= 0)
         return true;
-    int object = loaded_at(e->key.pc);
-    return object >= 0 && loaded[object].slot == e->slot;
+    return lt_mapping_at(e->key.pc, false) == e->slot;
 }
 
 int lt_symbolize_pc(uintptr_t pc, int retired, struct lt_sym_line *lines, int max, int *mapping)
