@@ -2,6 +2,7 @@
 # (the loader lock against the tracer's), and the leaks of an unloaded
 # library keep their names.
 . "$LT_TESTS/lib.sh"
+. "$LT_TESTS/lib_heap.sh"
 plugin=$LT_VICTIMS/libdl_plugin.so
 rounds=200 count=3 size=40 threads=3 churn=200000
 
@@ -31,4 +32,27 @@ expect "fork during dlopen/dlclose, untraced: every child exits" "$want" \
 expect "fork during dlopen/dlclose, traced: every child exits" "$want" \
   "$(cd "$T" && timeout 300 env LD_PRELOAD="$LT_LIB" LEAKTRACE_OUT="$T/f" LEAKTRACE_AT_EXIT=0 \
      LEAKTRACE_REPORT=0 "$LT_VICTIMS/dl_fork" "$plugin" 2000 $forks $count $size)"
+# Snapshots by signal of a threaded program across a plugin's loads and
+# unloads: the tracer's thread writes them in the process and lets go of
+# all libdw read after each, keeping the names per address and the
+# mappings. The plugin's leaks keep their names in every snapshot, both
+# instances' (the second most likely at the first's address), and so do
+# the program's own sites after them.
+LEAKTRACE_FD=0 steps_start unloads
+step "idle-thread"
+step "plugin $plugin 3 $size"
+expect_true "snapshot 1 after the first unload" snap_signal $vpid 1
+step "plugin $plugin 2 $size"
+expect_true "snapshot 2 after the second" snap_signal $vpid 2
+step "early 5 16"
+expect_true "snapshot 3" snap_signal $vpid 3
+steps_end
+expect "unloads: exit code" 0 "$rc"
+check_site "$(profile $vpid 1)" plugin_leak_site 3 $((3 * size)) 3 $((3 * size))
+for seq in 2 3; do
+  check_site "$(profile $vpid $seq)" plugin_leak_site 5 $((5 * size)) 5 $((5 * size))
+done
+check_site "$(profile $vpid 3)" leak_early 5 80 5 80
+expect_true "snapshot 3 maps the unloaded plugin, with function names" \
+  grep -q "libdl_plugin.so [0-9a-f]* \[FN\]" <<<"$(timeout 60 go tool pprof -raw "$(profile $vpid 3)" 2>/dev/null)"
 finish

@@ -11,6 +11,10 @@
  *   thread N S     a new thread leaks N blocks of S bytes in leak_thread; joined
  *   timer-thread   a SIGEV_THREAD timer fires once (glibc starts a thread
  *                  of its own for it, not through pthread_create)
+ *   idle-thread    starts a thread that only waits: the program is threaded
+ *                  from then on (its snapshots are written in the process)
+ *   plugin PATH N S  dlopens PATH, has its plugin_run leak N blocks of S
+ *                  bytes (in plugin_leak_site), dlcloses it
  *   pipe-eof PATH  sends itself SIGUSR1, closes a pipe's write end, waits for
  *                  end-of-file on its read end, and says on stderr whether
  *                  PATH (the snapshot's file) was there by then: "pipe-eof:
@@ -20,6 +24,7 @@
  *   exec           prints its "ok", then execs itself (same PID, same stdin)
  * End of input returns 0 from main.
  */
+#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -117,6 +122,35 @@ static void timer_thread(void)
     timer_delete(timer);
 }
 
+static void *wait_forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void idle_thread(void)
+{
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, wait_forever, NULL) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        exit(3);
+    }
+}
+
+static void run_plugin(const char *path, long n, size_t s)
+{
+    void *lib = dlopen(path, RTLD_NOW);
+    void (*plugin_run)(int, size_t) = lib ? (void (*)(int, size_t))dlsym(lib, "plugin_run") : NULL;
+    if (!plugin_run) {
+        fprintf(stderr, "plugin: %s\n", dlerror());
+        exit(3);
+    }
+    plugin_run((int)n, s);
+    dlclose(lib);
+}
+
 /* A tracer that keeps the program's descriptors while it writes a
  * snapshot holds this pipe open until it is done. */
 static void pipe_eof(const char *path)
@@ -170,6 +204,10 @@ int main(void)
             in_a_thread(n, s);
         else if (strcmp(line, "timer-thread") == 0)
             timer_thread();
+        else if (strcmp(line, "idle-thread") == 0)
+            idle_thread();
+        else if (sscanf(line, "plugin %4095s %ld %zu", arg, &n, &s) == 3)
+            run_plugin(arg, n, s);
         else if (sscanf(line, "pipe-eof %4095s", arg) == 1)
             pipe_eof(arg);
         else if (strcmp(line, "free-temp") == 0)
