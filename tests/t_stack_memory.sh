@@ -28,7 +28,8 @@
 # Last, what snapshots of all these stacks leave in a threaded program that
 # goes on (the tracer's thread writes them in the process): every snapshot
 # holds every path, the object files libdw read are unmapped again (a
-# python3 with DWARF kept 45 MB of them and of libdw's tables for good),
+# python3 with DWARF kept 45 MB of them and of libdw's tables for good)
+# and the debug files it read (libc6-dbg's, where installed) closed,
 # and glibc's mmap threshold is still its default (the profile's buffers
 # and libdw's tables, freed through glibc, raised it for the program).
 source "$LT_TESTS/lib.sh"
@@ -98,8 +99,10 @@ cat "$T/snapshots.out"
 for ((k = 1; k <= snapshots; k++)); do
   mappings=$(sed -n "s/^snapshot=$k file_mappings=\([0-9]*,[0-9]*\) .*/\1/p" "$T/snapshots.out")
   expect "snapshot $k: files mapped before it, and after it" "${mappings%,*},${mappings%,*}" "$mappings"
+  fds=$(sed -n "s/^snapshot=$k .* descriptors=\([0-9]*,[0-9]*\) .*/\1/p" "$T/snapshots.out")
+  expect "snapshot $k: descriptors open before it, and after it" "${fds%,*},${fds%,*}" "$fds"
   check_fanout "snapshot $k" $k
 done
-expect "a 132 KiB block still mapped by glibc after the snapshots" 1 \
+expect "a 129 KiB block still mapped by glibc after the snapshots" 1 \
   "$(sed -n 's/^large_block_mapped=//p' "$T/snapshots.out")"
 finish

@@ -26,12 +26,13 @@
  * tracer's thread writes the snapshots, in the process, and the process
  * goes on with what they leave) and asks for SNAPSHOTS snapshots with
  * SIGUSR1, one at a time: each waited for (LEAKTRACE_OUT.PID.SEQ.heap.pb.gz
- * appearing), then 10 s at most for the process to map no more files than
- * before it (the tracer reads object files through mappings of its own).
+ * appearing), then 10 s at most for the process to map no more files and
+ * hold no more descriptors than before it (the tracer reads object files
+ * through mappings of its own, and a debug file through a descriptor).
  * For each it prints "snapshot=K file_mappings=BEFORE,AFTER
- * rss_kept=BYTES peak_growth=BYTES": AFTER as the wait ended, rss_kept the
- * resident bytes gained since before the snapshot, peak_growth the peak's
- * (VmHWM) since before the first. Last, "large_block_mapped=1" if a block
+ * descriptors=BEFORE,AFTER rss_kept=BYTES peak_growth=BYTES": AFTER as the
+ * wait ended, rss_kept the resident bytes gained since before the
+ * snapshot, peak_growth the peak's (VmHWM) since before the first. Last, "large_block_mapped=1" if a block
  * of 129 KiB still comes from mmap (glibc's threshold is 128 KiB until a
  * larger mapped block is freed: the program frees none), else 0. */
 #include <fcntl.h>
@@ -88,6 +89,15 @@ static int file_mappings(void)
     return count;
 }
 
+/* The open descriptors. */
+static int descriptors(void)
+{
+    int count = 0;
+    for (int fd = 0; fd < (int)sysconf(_SC_OPEN_MAX); fd++)
+        count += fcntl(fd, F_GETFD) >= 0;
+    return count;
+}
+
 /* VmHWM, in bytes. */
 static long peak_bytes(void)
 {
@@ -129,16 +139,19 @@ static int take_snapshots(int count)
     for (int k = 1; k <= count; k++) {
         char path[4096];
         snprintf(path, sizeof path, "%s.%d.%04d.heap.pb.gz", prefix, (int)getpid(), k);
-        int before = file_mappings(), after = -1;
+        int before = file_mappings(), after = -1, fds_before = descriptors();
         long rss_before = resident_bytes();
         raise(SIGUSR1);
         if (!wait_for_file(path, 60000)) {
             fprintf(stderr, "no %s\n", path);
             return 1;
         }
-        for (int waited = 0; waited < 10000 && (after = file_mappings()) > before; waited += 10)
-            sleep_ms(10);
-        printf("snapshot=%d file_mappings=%d,%d rss_kept=%ld peak_growth=%ld\n", k, before, after,
+        int fds_after = -1;
+        for (int waited = 0; waited < 10000; waited += 10, sleep_ms(10))
+            if ((after = file_mappings()) <= before && (fds_after = descriptors()) <= fds_before)
+                break;
+        printf("snapshot=%d file_mappings=%d,%d descriptors=%d,%d rss_kept=%ld peak_growth=%ld\n", k,
+               before, after, fds_before, fds_after < 0 ? descriptors() : fds_after,
                resident_bytes() - rss_before, peak_bytes() - peak_before);
     }
     size_t mapped = mallinfo2().hblks;
