@@ -6,7 +6,9 @@
  * the profile's buffers, freed after each snapshot, would leave the program
  * with thresholds the tracer set (its own large blocks then carved from its
  * heap), and the snapshot thread's arena keeping megabytes it no longer
- * uses: a threaded python3 with DWARF kept 8 MB after every snapshot. */
+ * uses: a threaded python3 with DWARF, 27.2 MB before its first snapshot,
+ * kept 35.1 MB after it with libdw let go, 28.9 MB with these blocks
+ * mapped. */
 #define _GNU_SOURCE
 #include "large.h"
 

@@ -152,7 +152,6 @@ void lt_live_filter_unmark(const void *p)
         filter_remove(p);
 }
 
-
 static struct stripe *stripe_of(uintptr_t p, uint64_t h)
 {
     uint64_t region = (uint64_t)(p >> REGION_SHIFT) * 0x9E3779B97F4A7C15ull;
