@@ -44,7 +44,8 @@ step "plugin $plugin 3 $size"
 expect_true "snapshot 1 after the first unload" snap_signal $vpid 1
 step "plugin $plugin 2 $size"
 expect_true "snapshot 2 after the second" snap_signal $vpid 2
-step "early 5 16"
+early=5 early_size=16
+step "early $early $early_size"
 expect_true "snapshot 3" snap_signal $vpid 3
 steps_end
 expect "unloads: exit code" 0 "$rc"
@@ -52,7 +53,7 @@ check_site "$(profile $vpid 1)" plugin_leak_site 3 $((3 * size)) 3 $((3 * size))
 for seq in 2 3; do
   check_site "$(profile $vpid $seq)" plugin_leak_site 5 $((5 * size)) 5 $((5 * size))
 done
-check_site "$(profile $vpid 3)" leak_early 5 80 5 80
+check_site "$(profile $vpid 3)" leak_early $early $((early * early_size)) $early $((early * early_size))
 expect_true "snapshot 3 maps the unloaded plugin, with function names" \
   grep -q "libdl_plugin.so [0-9a-f]* \[FN\]" <<<"$(timeout 60 go tool pprof -raw "$(profile $vpid 3)" 2>/dev/null)"
 finish
