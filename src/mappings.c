@@ -228,25 +228,11 @@ static int free_slot_index(void)
     return -1;
 }
 
-/* A new slot describing mod (range, file offset, build id, what it can
- * name); loaded is the object it was reported for, NULL for an unloaded
- * library's. -1 if there is no room. */
-static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_as)
+/* What mod's file says of its mapping: range, file offset, build id, what
+ * it can name. Returns the file's build id length (0 or less: none). */
+static int describe_file(Dwfl_Module *mod, struct lt_sym_mapping *m, const unsigned char **bits)
 {
-    int index = free_slot_index();
-    if (index < 0)
-        return -1;
-    Dwarf_Addr start, end, bias;
-    const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
-    char *path = name ? lt_raw_strndup(name, strlen(name)) : NULL;
-    if (!path)
-        return -1;
-    struct mapping_slot *s = &slots[index];
-    struct lt_sym_mapping *m = &s->m;
-    memset(m, 0, sizeof *m);
-    m->start = start;
-    m->limit = end;
-    m->path = path;
+    Dwarf_Addr bias;
     /* Before the build id: libdw reads it only once the ELF is open, so a
      * module met for the first time would otherwise have none. */
     Elf *elf = dwfl_module_getelf(mod, &bias);
@@ -257,11 +243,31 @@ static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_
         bool dwarf = lt_config.symbolize == LT_SYMBOLIZE_ALL || (elf && has_own_dwarf(elf));
         m->has_lines = m->has_inline = dwarf && dwfl_module_getdwarf(mod, &bias) != NULL;
     }
-    const unsigned char *bits;
     GElf_Addr vaddr;
-    int n = dwfl_module_build_id(mod, &bits, &vaddr);
+    int n = dwfl_module_build_id(mod, bits, &vaddr);
     if (n > 0)
-        lt_build_id_hex(bits, n, m->build_id, sizeof m->build_id);
+        lt_build_id_hex(*bits, n, m->build_id, sizeof m->build_id);
+    return n;
+}
+
+/* A new slot describing mod; loaded_as is the object it was reported for,
+ * NULL for an unloaded library's (whose identity the caller sets). -1 if
+ * there is no room. */
+static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_as)
+{
+    int index = free_slot_index();
+    if (index < 0)
+        return -1;
+    Dwarf_Addr start, end;
+    const char *name = dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+    char *path = name ? lt_raw_strndup(name, strlen(name)) : NULL;
+    if (!path)
+        return -1;
+    struct mapping_slot *s = &slots[index];
+    struct lt_sym_mapping *m = &s->m;
+    *m = (struct lt_sym_mapping){.start = start, .limit = end, .path = path};
+    const unsigned char *bits = NULL;
+    int n = describe_file(mod, m, &bits);
     s->used = true;
     s->replaced = false;
     s->retired_path_id = -1;
@@ -270,16 +276,12 @@ static int describe_module(Dwfl_Module *mod, const struct loaded_object *loaded_
     s->build_id_len = loaded_as ? loaded_as->build_id_len : 0;
     if (loaded_as)
         memcpy(s->build_id, loaded_as->build_id, loaded_as->build_id_len);
-    if (loaded_as && loaded_as->build_id_len &&
-        lt_build_id_differs(loaded_as->build_id, loaded_as->build_id_len, bits, n)) {
+    if (loaded_as && lt_build_id_differs(s->build_id, s->build_id_len, bits, n)) {
         /* The file is another build: the loaded object's range and build
          * id, and no names. */
         s->replaced = true;
-        m->start = start;
-        m->limit = end;
-        m->offset = 0;
-        m->has_functions = m->has_lines = m->has_inline = false;
-        lt_build_id_hex(loaded_as->build_id, (int)loaded_as->build_id_len, m->build_id, sizeof m->build_id);
+        *m = (struct lt_sym_mapping){.start = start, .limit = end, .path = path};
+        lt_build_id_hex(s->build_id, (int)s->build_id_len, m->build_id, sizeof m->build_id);
     }
     return index;
 }
