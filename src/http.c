@@ -37,7 +37,6 @@
 #include "profile.h"
 #include "sandbox.h"
 #include "snapshot.h"
-#include "symbolize.h"
 #include "trigger.h"
 
 #define REQUEST_MAX 8192
@@ -285,7 +284,6 @@ static void respond_profile(int fd, const struct served_profile *profile, long s
     lt_snapshot_lock(); /* the symbolizer serves one builder at a time */
     bool ok = debug ? lt_profile_text(kind, delta ? &base : NULL, &body)
                     : lt_profile_build(kind, delta ? &base : NULL, profile->default_type, &body);
-    lt_symbolize_release();
     lt_snapshot_unlock();
     if (!ok)
         lt_http_respond_text(fd, 500, "Internal Server Error", "out of memory\n");

@@ -81,7 +81,6 @@ void lt_http_respond_symbols(int fd, char *addresses)
                     name_address(&out, address);
             }
         lt_symbolize_end();
-        lt_symbolize_release();
         lt_snapshot_unlock();
     }
     if (out.failed)

@@ -14,6 +14,7 @@
 #include "fdspare.h"
 #include "io.h"
 #include "log.h"
+#include "symbolize.h"
 
 #define NAME_MAX_LEN (PATH_MAX + 64)
 
@@ -141,7 +142,15 @@ const char *lt_snapshot_write(void)
 
 void lt_snapshot_lock(void) { pthread_mutex_lock(&snapshot_lock); }
 bool lt_snapshot_trylock(void) { return pthread_mutex_trylock(&snapshot_lock) == 0; }
-void lt_snapshot_unlock(void) { pthread_mutex_unlock(&snapshot_lock); }
+/* Letting go of the lock lets go of all the symbolizer read while it was
+ * held (lt_symbolize_release): a program that goes on keeps none of libdw's
+ * memory. The exit snapshot keeps the lock, and a writer process ends
+ * holding it: neither releases what is about to go anyway. */
+void lt_snapshot_unlock(void)
+{
+    lt_symbolize_release();
+    pthread_mutex_unlock(&snapshot_lock);
+}
 
 
 bool lt_snapshot_after_fork_child(void)

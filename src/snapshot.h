@@ -6,7 +6,9 @@
 
 #include "profile.h"
 
-/* One snapshot at a time: writers hold this lock around lt_snapshot_write. */
+/* One snapshot at a time: writers hold this lock around lt_snapshot_write,
+ * the symbolizer's users around their lookups. Unlocking lets go of all
+ * the symbolizer read meanwhile (lt_symbolize_release). */
 void lt_snapshot_lock(void);
 void lt_snapshot_unlock(void);
 /* The lock if it is free now, without waiting (true: taken). */

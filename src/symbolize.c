@@ -314,6 +314,8 @@ bool lt_symbolize_begin(void)
 
 void lt_symbolize_release(void)
 {
+    if (!dwfl && !instance_count)
+        return;
     if (!lt_may_syscall())
         return; /* closing and unmapping files take system calls */
     end_dwfl(&dwfl);

@@ -39,8 +39,8 @@ void lt_symbolize_end(void);
 
 /* Lets go of all libdw read (files' mappings, symbol indexes, line tables):
  * tens of MB with debug information, which a running program would keep
- * for good. Results and mappings stay for the next batches. Called after
- * each snapshot of a process that goes on; under the snapshot lock. */
+ * for good. Results and mappings stay for the next batches. Called by
+ * lt_snapshot_unlock, under the lock; nothing to do when nothing was read. */
 void lt_symbolize_release(void);
 
 /* In a forked child: forget state the parent's snapshot thread may have been

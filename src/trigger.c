@@ -425,10 +425,8 @@ static void snapshot_loop(void)
         /* Taken under the lock, so exit sees either the request or the
          * finished snapshot, never a half-written file. */
         lt_snapshot_lock();
-        if (take_requests() || due) {
+        if (take_requests() || due)
             lt_snapshot_write();
-            lt_symbolize_release(); /* the program goes on: libdw's memory goes */
-        }
         lt_snapshot_unlock();
         if (due)
             next = lt_now_ms() + period;
