@@ -533,6 +533,69 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
     return remove_contended(s, p, h, out);
 }
 
+/* --- left out of the writer's copy ---
+ *
+ * The writer of a single-threaded program's snapshots is a clone of it
+ * (writer.c), which the program waits for while the kernel copies its page
+ * tables. Those of this table need no copy: 24 of the 112 MiB of a program
+ * with 1M live blocks from 100,000 stacks, and the pause went from 4.6 to
+ * 2.8 ms (quietest of 15 runs each). The tables touching one another (the
+ * kernel maps them next to one another) are marked by one call, not one
+ * each: 1,024 calls a way took 2 ms. */
+struct span {
+    uintptr_t lo, hi;
+};
+static struct span spans[STRIPES]; /* static: the handler allocates nothing */
+
+static void sift_down(struct span *a, size_t root, size_t n)
+{
+    for (size_t child; (child = 2 * root + 1) < n; root = child) {
+        if (child + 1 < n && a[child + 1].lo > a[child].lo)
+            child++;
+        if (a[root].lo >= a[child].lo)
+            return;
+        struct span t = a[root];
+        a[root] = a[child];
+        a[child] = t;
+    }
+}
+
+/* Heapsort by start: qsort may allocate, and this runs in a handler. */
+static void sort_spans(struct span *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct span t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        sift_down(a, 0, end);
+    }
+}
+
+/* The mapped tables (a stripe's first table is in .bss, and small), sorted. */
+static size_t mapped_spans(void)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < STRIPES; i++)
+        if (stripes[i].cap && stripes[i].slots != first_tables[i].slots)
+            spans[n++] = (struct span){(uintptr_t)stripes[i].slots,
+                                       (uintptr_t)stripes[i].slots + mapped_bytes(stripes[i].cap)};
+    sort_spans(spans, n);
+    return n;
+}
+
+void lt_live_leave_out_of_copies(bool out)
+{
+    size_t n = mapped_spans();
+    int advice = out ? MADV_DONTFORK : MADV_DOFORK;
+    for (size_t i = 0, run; i < n; i = run) {
+        for (run = i + 1; run < n && spans[run].lo == spans[run - 1].hi; run++) {
+        }
+        madvise((void *)spans[i].lo, spans[run - 1].hi - spans[i].lo, advice);
+    }
+}
+
 /* The forking thread settles first: were another thread solo, it could
  * change the table during the fork without a lock. */
 void lt_live_lock_all(void)

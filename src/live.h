@@ -72,6 +72,13 @@ void lt_live_lock_all(void);
 void lt_live_unlock_all(void);
 void lt_live_after_fork_child(void);
 
+/* The writer process (writer.c) never reads the table: with `out`, its
+ * mapped tables are marked to stay out of a copy of the process made by
+ * clone or fork (MADV_DONTFORK), until called again without. Only while
+ * no other thread can change the table: the writer's clone of a
+ * single-threaded program, in its signal handler. */
+void lt_live_leave_out_of_copies(bool out);
+
 /* Ends solo mode (live.c) for good: before a seccomp filter, which may
  * forbid the system call that ending it later takes. */
 void lt_live_share(void);

@@ -42,6 +42,7 @@
 #include "config.h"
 #include "fdtable.h"
 #include "guard.h"
+#include "live.h"
 #include "log.h"
 #include "resolve.h"
 #include "snapshot.h"
@@ -362,7 +363,9 @@ bool lt_writer_start(int pid, unsigned seq)
     pid_t writer = -1;
     int pidfd = -1, err = errno;
     if (stack != MAP_FAILED) {
+        lt_live_leave_out_of_copies(true); /* the writer never reads it */
         writer = launch((char *)stack + WRITER_STACK, &pidfd, &err);
+        lt_live_leave_out_of_copies(false);
         munmap(stack, WRITER_STACK); /* the writer has its copy */
     }
     if (writer < 0) {

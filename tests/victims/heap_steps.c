@@ -7,6 +7,10 @@
  *   temp N S       temp_alloc allocates N blocks of S bytes, kept until free-temp
  *                  (at most 100000 in all)
  *   free-temp      frees the temp blocks
+ *   fork-child N S forks a child that frees the temp blocks, leaks N blocks
+ *                  of S bytes in leak_child and exits 0 (its exit snapshot);
+ *                  says "fork-child: pid PID status STATUS" on stderr once
+ *                  the child has ended (STATUS: its wait status)
  *   inner N S      leak_inner (called by leak_outer) leaks N blocks of S bytes
  *   thread N S     a new thread leaks N blocks of S bytes in leak_thread; joined
  *   timer-thread   a SIGEV_THREAD timer fires once (glibc starts a thread
@@ -34,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +189,26 @@ NOINLINE static void free_temp(void)
     temp_count = 0;
 }
 
+NOINLINE static void leak_child(long n, size_t s)
+{
+    for (long i = 0; i < n; i++)
+        must(malloc(s));
+}
+
+static void fork_child(long n, size_t s)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        free_temp();
+        leak_child(n, s);
+        exit(0);
+    }
+    int status = -1;
+    if (child > 0)
+        waitpid(child, &status, 0);
+    fprintf(stderr, "fork-child: pid %d status %d\n", (int)child, status);
+}
+
 int main(void)
 {
     char line[4096], arg[4096];
@@ -212,6 +237,8 @@ int main(void)
             pipe_eof(arg);
         else if (strcmp(line, "free-temp") == 0)
             free_temp();
+        else if (sscanf(line, "fork-child %ld %zu", &n, &s) == 2)
+            fork_child(n, s);
         else if (sscanf(line, "chdir %4095s", arg) == 1 && chdir(arg) != 0)
             perror("chdir");
         else if (sscanf(line, "exit %ld", &n) == 1)
