@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "guard.h"
+#include "resolve.h"
 #include "sample_math.h"
 #include "stack.h"
 #include "stacks.h"
@@ -29,6 +30,10 @@ void lt_heap_init(void)
 
 void lt_heap_enable_fast_paths(void)
 {
+    /* The free hook's fast path does not test for the bootstrap arena's
+     * blocks: their granules are in the filter, as a sampled block's are. */
+    if (sample_rate != 0)
+        lt_live_filter_mark_range(lt_bootstrap_arena, lt_bootstrap_used());
     lt_heap_sampling = sample_rate != 0;
 }
 

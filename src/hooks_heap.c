@@ -86,14 +86,17 @@ static LT_HOT __attribute__((noinline)) void free_tracked(void *p)
     lt_hook_leave();
 }
 
+/* Sampling mode's fast path needs no test for NULL, which the real free
+ * takes, nor for the bootstrap arena, whose granules are in the filter
+ * (heap.c): 7 instructions fewer a free. */
 LT_EXPORT LT_HOT void free(void *p)
 {
-    if (!p || lt_bootstrap_owns(p))
-        return;
     if (lt_heap_sampling && !lt_live_may_hold(p)) {
         lt_real.free(p); /* sampling mode, never sampled: nothing to forget */
         return;
     }
+    if (!p || lt_bootstrap_owns(p))
+        return;
     free_tracked(p);
 }
 

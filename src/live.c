@@ -152,6 +152,13 @@ void lt_live_filter_unmark(const void *p)
         filter_remove(p);
 }
 
+void lt_live_filter_mark_range(const void *p, size_t n)
+{
+    uintptr_t granule = (uintptr_t)1 << LT_LIVE_FILTER_GRANULE_BITS;
+    for (uintptr_t at = (uintptr_t)p & ~(granule - 1); at < (uintptr_t)p + n; at += granule)
+        lt_live_filter_mark((const void *)at);
+}
+
 static struct stripe *stripe_of(uintptr_t p, uint64_t h)
 {
     uint64_t region = (uint64_t)(p >> REGION_SHIFT) * 0x9E3779B97F4A7C15ull;

@@ -61,6 +61,8 @@ static inline bool lt_live_may_hold(const void *p)
  * filter as a tracked one is, until unmarked. No-ops in exact mode. */
 void lt_live_filter_mark(const void *p);
 void lt_live_filter_unmark(const void *p);
+/* Marks every granule of [p, p + n), for good (the bootstrap arena's). */
+void lt_live_filter_mark_range(const void *p, size_t n);
 
 /* A jump out of a hook (hooks_jump.c) abandoned an operation on the table:
  * lets go of the stripe lock the thread holds, if any. */

@@ -31,6 +31,8 @@ size_t lt_bootstrap_size(const void *p)
     return n;
 }
 
+size_t lt_bootstrap_used(void) { return bootstrap_used; }
+
 void *lt_bootstrap_alloc(size_t n, size_t align)
 {
     if (align < BOOTSTRAP_HEADER)

@@ -95,6 +95,9 @@ static inline bool lt_bootstrap_owns(const void *p)
     return (uintptr_t)p - (uintptr_t)lt_bootstrap_arena < LT_BOOTSTRAP_SIZE;
 }
 size_t lt_bootstrap_size(const void *p);
+/* How much of the arena blocks took (none is taken once the real
+ * allocator is resolved). */
+size_t lt_bootstrap_used(void);
 void *lt_bootstrap_alloc(size_t n, size_t align);
 
 #endif
