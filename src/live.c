@@ -545,8 +545,8 @@ LT_HOT bool lt_live_remove(const void *p, struct lt_live_rec *out)
  * The writer of a single-threaded program's snapshots is a clone of it
  * (writer.c), which the program waits for while the kernel copies its page
  * tables. Those of this table need no copy: 24 of the 112 MiB of a program
- * with 1M live blocks from 100,000 stacks, and the pause went from 4.6 to
- * 2.8 ms (quietest of 15 runs each). The tables touching one another (the
+ * with 1M live blocks from 100,000 stacks, and the pause went from 5.4 to
+ * 3.2 ms (medians of 15 paired runs). The tables touching one another (the
  * kernel maps them next to one another) are marked by one call, not one
  * each: 1,024 calls a way took 2 ms. */
 struct span {
