@@ -592,15 +592,22 @@ static size_t mapped_spans(void)
     return n;
 }
 
+/* How many of spans[] the last call marked out: the call after marks
+ * those back, without collecting and sorting them again. */
+static size_t spans_out;
+
 void lt_live_leave_out_of_copies(bool out)
 {
-    size_t n = mapped_spans();
+    if (out)
+        spans_out = mapped_spans();
     int advice = out ? MADV_DONTFORK : MADV_DOFORK;
-    for (size_t i = 0, run; i < n; i = run) {
-        for (run = i + 1; run < n && spans[run].lo == spans[run - 1].hi; run++) {
+    for (size_t i = 0, run; i < spans_out; i = run) {
+        for (run = i + 1; run < spans_out && spans[run].lo == spans[run - 1].hi; run++) {
         }
         madvise((void *)spans[i].lo, spans[run - 1].hi - spans[i].lo, advice);
     }
+    if (!out)
+        spans_out = 0;
 }
 
 /* The forking thread settles first: were another thread solo, it could
